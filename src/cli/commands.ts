@@ -1,0 +1,7 @@
+/**
+ * Every command, registered once. Adding a command: write `src/cli/<name>.ts` exporting
+ * `register<Name>Command(program)`, and list it here.
+ */
+import type { Command } from 'commander';
+
+export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [];

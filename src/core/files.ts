@@ -1,0 +1,88 @@
+/**
+ * File helpers shared by every layer that writes results: atomic writes (temp file + rename, so a
+ * killed process never leaves a half-written file under the final name), checksums, and readable
+ * errors for paths that do not exist or cannot be written.
+ */
+import { createHash } from 'node:crypto';
+import {
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  existsSync,
+  statSync,
+  openSync,
+  fsyncSync,
+  closeSync,
+} from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { BiasloopError } from './errors.ts';
+
+let tmpCounter = 0;
+
+/** Write `data` to `path` atomically: write a sibling temp file, fsync it, then rename over `path`. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const dir = dirname(path);
+  ensureDir(dir);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${tmpCounter++}.tmp`);
+  try {
+    writeFileSync(tmp, data);
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    throw ioError(e, path, 'write');
+  }
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Create a directory (and parents); a clear error when that is not possible. */
+export function ensureDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw ioError(e, dir, 'create directory');
+  }
+}
+
+/** Read a text file with a one-line error for a missing or unreadable path. */
+export function readTextFile(path: string, what = 'file'): string {
+  if (!existsSync(path)) {
+    throw new BiasloopError('io', `${what} '${path}' does not exist`, { hint: 'check the path' });
+  }
+  if (statSync(path).isDirectory()) {
+    throw new BiasloopError('io', `${what} '${path}' is a directory, expected a file`);
+  }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw ioError(e, path, 'read');
+  }
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Turn a Node fs error into a one-line BiasloopError. */
+export function ioError(e: unknown, path: string, action: string): BiasloopError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new BiasloopError('io', `cannot ${action} '${path}': permission denied`, {
+      hint: 'choose a writable directory with --out',
+    });
+  }
+  if (code === 'ENOSPC')
+    return new BiasloopError('io', `cannot ${action} '${path}': no space left on device`);
+  if (code === 'ENOENT')
+    return new BiasloopError('io', `cannot ${action} '${path}': no such file or directory`);
+  const msg = e instanceof Error ? e.message : String(e);
+  return new BiasloopError('io', `cannot ${action} '${path}': ${msg}`);
+}
