@@ -30,6 +30,11 @@ export interface FeatureBlock {
 export interface DatasetSchema {
   readonly featureNames: readonly string[];
   readonly featureBlocks: readonly FeatureBlock[];
+  /**
+   * For image data: the per-row tensor shape in NCHW order without N, e.g. `[3, 28, 28]`; the row's
+   * features are that tensor flattened. Absent for tabular data.
+   */
+  readonly featureShape?: readonly number[];
   /** Class names in label-code order; binary tasks use index 1 as the positive class. */
   readonly classNames: readonly string[];
   /** Protected attributes; the combined group is their intersection. */
