@@ -3,5 +3,12 @@
  * `register<Name>Command(program)`, and list it here.
  */
 import type { Command } from 'commander';
+import { registerPresetsCommand } from './presets.ts';
+import { registerRunCommand } from './run.ts';
+import { registerSchemaCommand } from './schema.ts';
 
-export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [];
+export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
+  registerRunCommand,
+  registerPresetsCommand,
+  registerSchemaCommand,
+];

@@ -1,0 +1,112 @@
+/**
+ * A small self-describing binary container for typed arrays plus JSON metadata, used by checkpoints
+ * (synthetic sets, model states). Layout:
+ *
+ *   "BLBIN1\n" | uint32 LE header length | header JSON (UTF-8) | payload (deflate-compressed)
+ *
+ * The header lists each array's name, dtype, length and byte offset inside the decompressed payload,
+ * plus a SHA-256 of the payload, so truncation or corruption is detected and reported, never trusted.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { BiasloopError } from './errors.ts';
+import { sha256 } from './files.ts';
+
+const MAGIC = 'BLBIN1\n';
+
+export type TypedArrayLike = Float64Array | Float32Array | Int32Array | Uint8Array | Uint16Array;
+type DType = 'f64' | 'f32' | 'i32' | 'u8' | 'u16';
+
+function dtypeOf(a: TypedArrayLike): DType {
+  if (a instanceof Float64Array) return 'f64';
+  if (a instanceof Float32Array) return 'f32';
+  if (a instanceof Int32Array) return 'i32';
+  if (a instanceof Uint16Array) return 'u16';
+  return 'u8';
+}
+
+function construct(dtype: DType, buf: ArrayBuffer, offset: number, length: number): TypedArrayLike {
+  switch (dtype) {
+    case 'f64':
+      return new Float64Array(buf, offset, length).slice();
+    case 'f32':
+      return new Float32Array(buf, offset, length).slice();
+    case 'i32':
+      return new Int32Array(buf, offset, length).slice();
+    case 'u16':
+      return new Uint16Array(buf, offset, length).slice();
+    case 'u8':
+      return new Uint8Array(buf, offset, length).slice();
+  }
+}
+
+const BYTES: Record<DType, number> = { f64: 8, f32: 4, i32: 4, u16: 2, u8: 1 };
+
+interface Header {
+  meta: unknown;
+  arrays: { name: string; dtype: DType; length: number; offset: number }[];
+  payloadBytes: number;
+  payloadSha256: string;
+}
+
+export function encodeArrays(
+  arrays: Readonly<Record<string, TypedArrayLike>>,
+  meta: unknown = null,
+): Uint8Array {
+  const entries: Header['arrays'] = [];
+  let offset = 0;
+  for (const [name, a] of Object.entries(arrays)) {
+    offset = Math.ceil(offset / 8) * 8;
+    entries.push({ name, dtype: dtypeOf(a), length: a.length, offset });
+    offset += a.byteLength;
+  }
+  const payload = new Uint8Array(offset);
+  for (const e of entries) {
+    const a = arrays[e.name];
+    payload.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), e.offset);
+  }
+  const header: Header = { meta, arrays: entries, payloadBytes: offset, payloadSha256: sha256(payload) };
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const compressed = deflateRawSync(payload, { level: 1 });
+  const out = Buffer.alloc(MAGIC.length + 4 + headerBytes.length + compressed.length);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(headerBytes.length, MAGIC.length);
+  headerBytes.copy(out, MAGIC.length + 4);
+  compressed.copy(out, MAGIC.length + 4 + headerBytes.length);
+  return out;
+}
+
+export function decodeArrays(
+  data: Uint8Array,
+  name = 'file',
+): { arrays: Record<string, TypedArrayLike>; meta: unknown } {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const corrupt = (why: string): BiasloopError =>
+    new BiasloopError('checkpoint', `${name} is corrupt (${why})`);
+  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC)
+    throw corrupt('bad magic');
+  const hlen = buf.readUInt32LE(MAGIC.length);
+  if (MAGIC.length + 4 + hlen > buf.length) throw corrupt('truncated header');
+  let header: Header;
+  try {
+    header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + hlen)) as Header;
+  } catch {
+    throw corrupt('unreadable header');
+  }
+  let payload: Buffer;
+  try {
+    payload = inflateRawSync(buf.subarray(MAGIC.length + 4 + hlen));
+  } catch {
+    throw corrupt('truncated or damaged payload');
+  }
+  if (payload.length !== header.payloadBytes || sha256(payload) !== header.payloadSha256)
+    throw corrupt('checksum mismatch');
+  const aligned = new Uint8Array(payload.length);
+  aligned.set(payload);
+  const ab = aligned.buffer;
+  const arrays: Record<string, TypedArrayLike> = {};
+  for (const e of header.arrays) {
+    if (e.offset + e.length * BYTES[e.dtype] > payload.length) throw corrupt(`array ${e.name} out of bounds`);
+    arrays[e.name] = construct(e.dtype, ab, e.offset, e.length);
+  }
+  return { arrays, meta: header.meta };
+}

@@ -1,0 +1,171 @@
+/**
+ * One run of the generational loop (one sweep point, one seed):
+ *
+ *   generation 0:  D_0 = D (real training rows); fit the classifier; evaluate.
+ *   generation g:  fit the generator on D_{g−1} → sample S_g (conditioned on label and group)
+ *                  → compose D_g by the strategy → fit the classifier (retrain or continue)
+ *                  → predict on the fixed real test set(s) → metrics → checkpoint.
+ *
+ * Random streams are named (seed, 'gen', g, component), so two runs with the same seed share their
+ * data split and draws wherever they do the same thing (common random numbers: strategies are
+ * compared on the same data), and a resumed run draws exactly what an uninterrupted one would.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Dataset } from '../core/dataset.ts';
+import { BiasloopError } from '../core/errors.ts';
+import { Rng } from '../core/rng.ts';
+import type { DataCache } from '../data/real.ts';
+import { loadRealData, type RealData } from '../data/real.ts';
+import type { FitContext } from '../models/types.ts';
+import { runPaths, writeRunMetrics } from '../results/layout.ts';
+import type { MetricRow } from '../results/rows.ts';
+import type { PlannedRun } from '../spec/sweep.ts';
+import { loadValidCheckpoints, writeCheckpoint } from './checkpoint.ts';
+import {
+  composeTrainingSet,
+  freshDemand,
+  materializePlan,
+  syntheticDemand,
+  type TrainingSetPlan,
+} from './compose.ts';
+import { measureGeneration } from './evaluate.ts';
+import { createClassifier, createGenerator, overfitFactor } from './factories.ts';
+
+export interface GenerationEvent {
+  readonly runId: string;
+  readonly generation: number;
+  readonly generations: number;
+  readonly rows: readonly MetricRow[];
+}
+
+export interface RunOptions {
+  /** The experiment directory; when set, checkpoints are written there and an earlier attempt resumed. */
+  readonly experimentDir?: string;
+  readonly signal?: AbortSignal;
+  readonly cache?: DataCache;
+  readonly onGeneration?: (e: GenerationEvent) => void;
+}
+
+export interface RunOutcome {
+  readonly status: 'complete' | 'interrupted';
+  readonly rows: MetricRow[];
+  /** First generation computed by this call (0 for a fresh start, g+1 after resuming from g). */
+  readonly startedAt: number;
+  readonly realDataDescription: string;
+}
+
+export async function executeRun(run: PlannedRun, options: RunOptions = {}): Promise<RunOutcome> {
+  const spec = run.spec;
+  const seed = spec.runSeed;
+  const G = spec.generations;
+  const stream = (g: number, component: string): Rng => Rng.stream(seed, 'gen', g, component);
+  const strategy = spec.strategy;
+  const freshFraction = strategy.kind === 'fresh' ? strategy.freshFraction : 0;
+  const real: RealData = loadRealData(
+    spec.data,
+    Rng.stream(seed, 'data'),
+    { freshFraction, generations: G },
+    options.cache,
+  );
+  const N = real.train.n;
+  const classifier = createClassifier(spec.model);
+  const generator = createGenerator(spec.generator);
+  const factor = overfitFactor(spec.model);
+  const fitContext = (g: number): FitContext => ({
+    rng: stream(g, 'model'),
+    warmStart: spec.model.update === 'continue' && g > 0,
+    epochScale: factor,
+    ...(factor > 1 ? { weightDecayOverride: 0 } : {}),
+  });
+  const demand = spec.sampling.size === 'auto' ? syntheticDemand(strategy, N) : spec.sampling.size;
+  const freshRows = freshDemand(strategy, N);
+
+  const synthetic: Dataset[] = [];
+  const fresh = new Map<number, Dataset>();
+  const rows: MetricRow[] = [];
+  let training: Dataset = real.train;
+  let startAt = 0;
+
+  const paths = options.experimentDir !== undefined ? runPaths(options.experimentDir, run.id) : undefined;
+  if (paths) {
+    const done = loadValidCheckpoints(paths.checkpoints, real.schema);
+    if (done.length > 0) {
+      const last = done[done.length - 1];
+      for (const cp of done) {
+        rows.push(...cp.rows);
+        if (cp.generation >= 1) {
+          if (!cp.synthetic)
+            throw new BiasloopError(
+              'checkpoint',
+              `checkpoint of generation ${cp.generation} has no synthetic set`,
+            );
+          synthetic.push(cp.synthetic);
+          if (freshRows > 0) fresh.set(cp.generation, real.drawFresh(cp.generation, freshRows));
+        }
+      }
+      classifier.importState(last.model);
+      if (last.generator) generator.importState(last.generator);
+      training = last.plan ? materializePlan(last.plan, { real: real.train, synthetic, fresh }) : real.train;
+      startAt = last.generation + 1;
+    }
+  }
+
+  for (let g = startAt; g <= G; g++) {
+    if (options.signal?.aborted)
+      return { status: 'interrupted', rows, startedAt: startAt, realDataDescription: real.description };
+    let plan: TrainingSetPlan | undefined;
+    let sampled: Dataset | undefined;
+    if (g > 0) {
+      generator.fit(training, { rng: stream(g, 'generator') });
+      sampled = generator.sample(
+        {
+          n: demand,
+          conditioning: spec.sampling.conditioning,
+          temperature: spec.sampling.temperature,
+          cellTemperature: spec.sampling.cellTemperature,
+          generation: g,
+        },
+        stream(g, 'sample'),
+      );
+      synthetic.push(sampled);
+      if (freshRows > 0) fresh.set(g, real.drawFresh(g, freshRows));
+      plan = composeTrainingSet(
+        strategy,
+        g,
+        { realSize: N, syntheticSizes: synthetic.map((s) => s.n), freshSize: freshRows },
+        stream(g, 'compose'),
+      );
+      training = materializePlan(plan, { real: real.train, synthetic, fresh });
+    }
+    const fit = classifier.fit(training, fitContext(g));
+    const predictions = real.tests.map((t) => ({
+      testName: t.name,
+      data: t.data,
+      predicted: classifier.predict(t.data.x, t.data.n),
+    }));
+    const genRows = measureGeneration({
+      run: run.id,
+      generation: g,
+      predictions,
+      training,
+      ...(sampled ? { synthetic: sampled } : {}),
+      fit,
+      ...(spec.metrics.include ? { include: spec.metrics.include } : {}),
+    });
+    rows.push(...genRows);
+    if (paths) {
+      writeCheckpoint(paths.checkpoints, {
+        generation: g,
+        rows: genRows,
+        model: classifier.exportState(),
+        ...(plan ? { plan } : {}),
+        ...(sampled ? { synthetic: sampled } : {}),
+        ...(g > 0 ? { generator: generator.exportState() } : {}),
+      });
+    }
+    options.onGeneration?.({ runId: run.id, generation: g, generations: G, rows: genRows });
+    await yieldToEventLoop();
+  }
+  if (paths) writeRunMetrics(paths, rows);
+  return { status: 'complete', rows, startedAt: startAt, realDataDescription: real.description };
+}
