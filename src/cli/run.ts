@@ -192,6 +192,31 @@ class Progress {
   private runs = 0;
   private runsDone = 0;
   private readonly tty = process.stderr.isTTY === true;
+  private header: string | undefined;
+  private gens = 0;
+
+  private showHeader(): void {
+    if (this.header === undefined) return;
+    process.stderr.write(this.header);
+    this.header = undefined;
+    if (this.tty) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          format: ' {bar} {percentage}% | run {run}/{runs} | generation {gen}/{gens} | ETA {eta_formatted}',
+          stream: process.stderr,
+          hideCursor: true,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(this.total, this.done, {
+        run: this.runsDone + 1,
+        runs: this.runs,
+        gen: 0,
+        gens: this.gens,
+      });
+    }
+  }
 
   update(e: ExperimentEvent): void {
     switch (e.type) {
@@ -201,30 +226,19 @@ class Progress {
         this.runsDone = e.reused;
         this.total = this.runs * (gens + 1);
         this.done = e.reused * (gens + 1);
-        process.stderr.write(
+        // Printed with the first finished generation, so an input error stays the only line on stderr.
+        this.header =
           `biasloop: ${e.plan.name}: ${this.runs} run(s) × ${gens + 1} generations → ${e.dir}` +
-            (e.reused > 0 ? ` (${e.reused} already complete, reused)` : '') +
-            '\n',
-        );
-        if (this.tty) {
-          this.bar = new cliProgress.SingleBar(
-            {
-              format:
-                ' {bar} {percentage}% | run {run}/{runs} | generation {gen}/{gens} | ETA {eta_formatted}',
-              stream: process.stderr,
-              hideCursor: true,
-              etaBuffer: 50,
-            },
-            cliProgress.Presets.shades_classic,
-          );
-          this.bar.start(this.total, this.done, { run: this.runsDone, runs: this.runs, gen: 0, gens });
-        }
+          (e.reused > 0 ? ` (${e.reused} already complete, reused)` : '') +
+          '\n';
+        this.gens = gens;
         break;
       }
       case 'run-start':
         this.bar?.update({ run: this.runsDone + 1 });
         break;
       case 'generation':
+        this.showHeader();
         this.done++;
         this.bar?.update(this.done, { gen: e.generation, gens: e.generations });
         break;
@@ -240,6 +254,7 @@ class Progress {
   }
 
   stop(): void {
+    this.showHeader();
     this.bar?.stop();
   }
 }

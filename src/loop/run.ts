@@ -92,7 +92,7 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
     if (done.length > 0) {
       const last = done[done.length - 1];
       for (const cp of done) {
-        rows.push(...cp.rows);
+        for (const r of cp.rows) rows.push(r);
         if (cp.generation >= 1) {
           if (!cp.synthetic)
             throw new BiasloopError(
@@ -152,7 +152,7 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
       fit,
       ...(spec.metrics.include ? { include: spec.metrics.include } : {}),
     });
-    rows.push(...genRows);
+    for (const r of genRows) rows.push(r);
     if (paths) {
       writeCheckpoint(paths.checkpoints, {
         generation: g,

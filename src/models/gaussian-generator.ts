@@ -78,7 +78,7 @@ export class GaussianGenerator implements Generator {
       let cov = classPooled.get(cls);
       if (!cov) {
         const rows: number[] = [];
-        for (let g = 0; g < G; g++) rows.push(...rowsByCell[cls * G + g]);
+        for (let g = 0; g < G; g++) for (const i of rowsByCell[cls * G + g]) rows.push(i);
         cov =
           rows.length >= minCell
             ? weightedMoments(data.x, d, rows, w, this.options.estimator).cov

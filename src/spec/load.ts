@@ -14,7 +14,7 @@ export type RawSpec = Record<string, unknown>;
 
 /** Parse YAML or JSON text (JSON is YAML); syntax errors carry line and column. */
 export function parseSpecText(text: string, name: string): RawSpec {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const [line, column] = e.linePos?.[0] ? [e.linePos[0].line, e.linePos[0].col] : [undefined, undefined];

@@ -1,0 +1,38 @@
+/** Shared test helpers. */
+import { existsSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createDataset, simpleSchema, type Dataset } from '../src/core/dataset.ts';
+
+/** ../shared beside the repository (or $BIASLOOP_SHARED), if present. */
+export const SHARED_DIR = resolve(
+  process.env.BIASLOOP_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'),
+);
+export const SHARED_AVAILABLE = existsSync(join(SHARED_DIR, 'datasets'));
+export const sharedPath = (...parts: string[]): string => join(SHARED_DIR, ...parts);
+if (!SHARED_AVAILABLE) {
+  console.warn(
+    `[biasloop tests] ${SHARED_DIR} is absent: tests on the real Adult/COMPAS/reference files are skipped`,
+  );
+}
+
+export function tempDir(prefix = 'biasloop-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A small numeric dataset with one protected attribute (two groups). */
+export function smallDataset(x: number[][], y: number[], group: number[]): Dataset {
+  const d = x[0].length;
+  return createDataset({
+    schema: simpleSchema({
+      featureNames: Array.from({ length: d }, (_, j) => `f${j}`),
+      classNames: ['neg', 'pos'],
+      attribute: 'group',
+      levels: ['a', 'b'],
+    }),
+    x: Float64Array.from(x.flat()),
+    y: Int32Array.from(y),
+    group: Int32Array.from(group),
+  });
+}
