@@ -71,8 +71,15 @@ export class GaussianGenerator implements Generator {
     const rowsByCell: number[][] = Array.from({ length: K }, () => []);
     for (let i = 0; i < data.n; i++) rowsByCell[data.y[i] * G + data.group[i]].push(i);
     const minCell = this.options.minCellSize ?? d + 1;
-    const all = Array.from({ length: data.n }, (_, i) => i);
-    const overall = weightedMoments(data.x, d, all, w, this.options.estimator);
+    let overallCov: Float64Array | undefined;
+    const overall = (): Float64Array =>
+      (overallCov ??= weightedMoments(
+        data.x,
+        d,
+        Int32Array.from({ length: data.n }, (_, i) => i),
+        w,
+        this.options.estimator,
+      ).cov);
     const classPooled = new Map<number, Float64Array>();
     const pooledFor = (cls: number): Float64Array => {
       let cov = classPooled.get(cls);
@@ -82,7 +89,7 @@ export class GaussianGenerator implements Generator {
         cov =
           rows.length >= minCell
             ? weightedMoments(data.x, d, rows, w, this.options.estimator).cov
-            : overall.cov;
+            : overall();
         classPooled.set(cls, cov);
       }
       return cov;
@@ -140,18 +147,19 @@ export class GaussianGenerator implements Generator {
     const counts = allocateCells(request, this.cellWeights, rng.fork('cells'));
     const d = this.d;
     const scale = Math.sqrt(request.temperature);
-    const z = new Float64Array(d);
     const drawRng = rng.fork('features');
     return assembleSynthetic(schema, counts, request.generation, this.kind, (cell, m, out, row0) => {
       const mu = this.means[cell];
       const l = this.factors[cell];
+      // All of the cell's standard normals at once (the same sequence as row by row), then x = μ + √t·L z.
+      const z = drawRng.fillNormal(new Float64Array(m * d));
       for (let r = 0; r < m; r++) {
-        drawRng.fillNormal(z);
         const off = (row0 + r) * d;
+        const zo = r * d;
         for (let i = 0; i < d; i++) {
           let v = 0;
           const lo = i * d;
-          for (let k = 0; k <= i; k++) v += l[lo + k] * z[k];
+          for (let k = 0; k <= i; k++) v += l[lo + k] * z[zo + k];
           out[off + i] = mu[i] + scale * v;
         }
       }

@@ -88,26 +88,34 @@ export function weightedMoments(
   const cov = new Float64Array(d * d);
   let wSum = 0;
   let w2Sum = 0;
-  for (let r = 0; r < rows.length; r++) {
-    const i = rows[r];
-    const w = weight ? weight[byPosition ? r : i] : 1;
+  const m = rows.length;
+  for (let r = 0; r < m; r++) {
+    const off = rows[r] * d;
+    const w = weight ? weight[byPosition ? r : rows[r]] : 1;
     wSum += w;
     w2Sum += w * w;
-    const off = i * d;
     for (let j = 0; j < d; j++) mean[j] += w * x[off + j];
   }
   if (wSum <= 0) return { mean, cov, weightSum: 0 };
   for (let j = 0; j < d; j++) mean[j] /= wSum;
-  const centred = new Float64Array(d);
-  for (let r = 0; r < rows.length; r++) {
-    const i = rows[r];
-    const w = weight ? weight[byPosition ? r : i] : 1;
-    const off = i * d;
-    for (let j = 0; j < d; j++) centred[j] = x[off + j] - mean[j];
-    for (let j = 0; j < d; j++) {
-      const cj = w * centred[j];
-      const rowOff = j * d;
-      for (let k = 0; k <= j; k++) cov[rowOff + k] += cj * centred[k];
+  // Lower triangle of Σ w (x − μ)(x − μ)ᵀ; unweighted rows get their own loop (the common, hot case).
+  const c = new Float64Array(d);
+  for (let r = 0; r < m; r++) {
+    const off = rows[r] * d;
+    const w = weight ? weight[byPosition ? r : rows[r]] : 1;
+    for (let j = 0; j < d; j++) c[j] = x[off + j] - mean[j];
+    if (w === 1) {
+      for (let j = 0; j < d; j++) {
+        const cj = c[j];
+        const base = j * d;
+        for (let k = 0; k <= j; k++) cov[base + k] += cj * c[k];
+      }
+    } else {
+      for (let j = 0; j < d; j++) {
+        const cj = w * c[j];
+        const base = j * d;
+        for (let k = 0; k <= j; k++) cov[base + k] += cj * c[k];
+      }
     }
   }
   const denom = divisor === 'mle' ? wSum : wSum - w2Sum / wSum;

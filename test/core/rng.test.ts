@@ -130,3 +130,14 @@ describe('Rng', () => {
     expect(() => r.sampleWithoutReplacement(3, 4)).toThrow(/distinct/);
   });
 });
+
+describe('Rng.fillNormal', () => {
+  it('draws exactly the sequence of repeated normal() calls, tail draws included', () => {
+    const a = Rng.stream(9, 'seq');
+    const b = Rng.stream(9, 'seq');
+    const bulk = a.fillNormal(new Float64Array(20_000));
+    const single = Float64Array.from({ length: 20_000 }, () => b.normal());
+    expect(Array.from(bulk)).toEqual(Array.from(single));
+    expect(a.nextUint32()).toBe(b.nextUint32());
+  });
+});

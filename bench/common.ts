@@ -1,0 +1,39 @@
+/**
+ * Shared bench helpers: machine description, timing, running a Python peer, printing results.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+
+export interface BenchResult {
+  readonly name: string;
+  /** Human-readable lines printed by `npm run bench`. */
+  readonly lines: readonly string[];
+  /** Machine-readable numbers (recorded in bench/out/<name>.json). */
+  readonly numbers: Readonly<Record<string, number | string>>;
+}
+
+export function machine(): string {
+  const c = cpus();
+  return `${c[0]?.model ?? 'unknown CPU'} × ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+export const PYTHON = '/usr/bin/python3';
+
+/** Run a peer script with Debian's python3; returns its stdout parsed as JSON, or an explanation. */
+export function runPythonPeer(script: string, args: readonly string[], env: Record<string, string> = {}): { ok: true; result: Record<string, number> } | { ok: false; why: string } {
+  const r = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30 * 60_000 });
+  if (r.error) return { ok: false, why: `${PYTHON} not runnable (${r.error.message})` };
+  if (r.status !== 0) return { ok: false, why: (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${r.status}` };
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return { ok: true, result: JSON.parse(last) as Record<string, number> };
+  } catch {
+    return { ok: false, why: `unexpected peer output: ${last.slice(0, 200)}` };
+  }
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
