@@ -20,10 +20,19 @@ export function machine(): string {
 export const PYTHON = '/usr/bin/python3';
 
 /** Run a peer script with Debian's python3; returns its stdout parsed as JSON, or an explanation. */
-export function runPythonPeer(script: string, args: readonly string[], env: Record<string, string> = {}): { ok: true; result: Record<string, number> } | { ok: false; why: string } {
-  const r = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30 * 60_000 });
+export function runPythonPeer(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): { ok: true; result: Record<string, number> } | { ok: false; why: string } {
+  const r = spawnSync(PYTHON, [script, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 30 * 60_000,
+  });
   if (r.error) return { ok: false, why: `${PYTHON} not runnable (${r.error.message})` };
-  if (r.status !== 0) return { ok: false, why: (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${r.status}` };
+  if (r.status !== 0)
+    return { ok: false, why: (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${r.status}` };
   const last = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return { ok: true, result: JSON.parse(last) as Record<string, number> };

@@ -39,7 +39,11 @@ export async function runLoopBench(): Promise<BenchResult> {
     `loop: n=${n}, d=${dim}, ${generations} generations, gaussian → replace → logistic (lbfgs, tol ${tol})`,
     `  biasloop: ${ours.toFixed(1)} ms per generation (${((n / ours) * 1000).toFixed(0)} rows/s), generation 0 ${stamps[0].toFixed(1)} ms, total ${(total / 1000).toFixed(2)} s`,
   ];
-  const numbers: Record<string, number | string> = { msPerGeneration: ours, rowsPerSecond: (n / ours) * 1000, machine: machine() };
+  const numbers: Record<string, number | string> = {
+    msPerGeneration: ours,
+    rowsPerSecond: (n / ours) * 1000,
+    machine: machine(),
+  };
   const peer = runPythonPeer(fileURLToPath(new URL('./peers/loop_sklearn.py', import.meta.url)), [
     String(n),
     String(dim),
@@ -50,8 +54,12 @@ export async function runLoopBench(): Promise<BenchResult> {
   ]);
   if (peer.ok) {
     const theirs = peer.result.ms_per_generation;
-    lines.push(`  scikit-learn: ${theirs.toFixed(1)} ms per generation (${((n / theirs) * 1000).toFixed(0)} rows/s)`);
-    lines.push(`  ratio ours/theirs (time): ${(ours / theirs).toFixed(2)} (${theirs > ours ? `${(theirs / ours).toFixed(2)}× faster` : `${(ours / theirs).toFixed(2)}× slower`})`);
+    lines.push(
+      `  scikit-learn: ${theirs.toFixed(1)} ms per generation (${((n / theirs) * 1000).toFixed(0)} rows/s)`,
+    );
+    lines.push(
+      `  ratio ours/theirs (time): ${(ours / theirs).toFixed(2)} (${theirs > ours ? `${(theirs / ours).toFixed(2)}× faster` : `${(ours / theirs).toFixed(2)}× slower`})`,
+    );
     numbers.peerMsPerGeneration = theirs;
     numbers.ratio = ours / theirs;
   } else {

@@ -12,7 +12,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Dataset } from '../core/dataset.ts';
-import { BiasloopError } from '../core/errors.ts';
+import { BiasloopError, didYouMean } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { DataCache } from '../data/real.ts';
 import { loadRealData, type RealData } from '../data/real.ts';
@@ -28,7 +28,7 @@ import {
   syntheticDemand,
   type TrainingSetPlan,
 } from './compose.ts';
-import { measureGeneration } from './evaluate.ts';
+import { loopMetricNames, measureGeneration } from './evaluate.ts';
 import { createClassifier, createGenerator, overfitFactor } from './factories.ts';
 
 export interface GenerationEvent {
@@ -68,6 +68,18 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
     options.cache,
   );
   const N = real.train.n;
+  if (spec.metrics.include) {
+    const known = loopMetricNames(real.tests.map((t) => t.name));
+    for (const name of spec.metrics.include) {
+      if (!known.includes(name)) {
+        const hint = didYouMean(name, known);
+        throw new BiasloopError('spec', `metrics.include: unknown metric '${name}'`, {
+          field: 'metrics.include',
+          hint: hint || 'see docs/results.md for the metric names',
+        });
+      }
+    }
+  }
   const classifier = createClassifier(spec.model);
   const generator = createGenerator(spec.generator);
   const factor = overfitFactor(spec.model);

@@ -1,0 +1,33 @@
+/**
+ * `npm run bench [-- name…]`: run the benchmarks (all, or those named), print their results and write
+ * them to bench/out/<name>.json. Speed is measured here, never in unit tests.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { machine, type BenchResult } from './common.ts';
+import { runLoopBench } from './loop.ts';
+
+const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
+  loop: runLoopBench,
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in BENCHES));
+if (unknown.length > 0) {
+  console.error(`unknown bench '${unknown[0]}'; benches: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+const outDir = fileURLToPath(new URL('./out/', import.meta.url));
+mkdirSync(outDir, { recursive: true });
+console.log(`biasloop benchmarks on ${machine()}\n`);
+for (const [name, bench] of Object.entries(BENCHES)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const results = [await bench()].flat();
+  for (const r of results) {
+    console.log(r.lines.join('\n') + '\n');
+    writeFileSync(
+      `${outDir}${r.name}.json`,
+      JSON.stringify({ ...r.numbers, date: new Date().toISOString() }, null, 2) + '\n',
+    );
+  }
+}
