@@ -3,5 +3,10 @@
  * `register<Name>Command(program)`, and list it here.
  */
 import type { Command } from 'commander';
+import { registerAnalyzeCommand } from './analyze.ts';
+import { registerMetricsCommand } from './metrics.ts';
 
-export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [];
+export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
+  registerAnalyzeCommand,
+  registerMetricsCommand,
+];

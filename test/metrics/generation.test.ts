@@ -165,8 +165,8 @@ describe('summaries across seeds and generations', () => {
     expect(agg.map((a) => a.n)).toEqual([3, 3, 2]);
     expect(agg[0].mean).toBeCloseTo(0.2, 15);
     expect(agg[0].std).toBeCloseTo(0.1, 15);
-    // t_{0.975, 2} = 4.302652729911275 (scipy.stats.t.ppf).
-    expect(agg[0].ciHigh - agg[0].mean).toBeCloseTo((4.302652729911275 * 0.1) / Math.sqrt(3), 10);
+    // t_{0.975, 2} = 4.302652729749464 (mpmath).
+    expect(agg[0].ciHigh - agg[0].mean).toBeCloseTo((4.302652729749464 * 0.1) / Math.sqrt(3), 10);
     expect(agg[2].mean).toBeCloseTo(0.45, 15);
   });
 

@@ -43,6 +43,14 @@ export function meanWithCi(values: ArrayLike<number>, level = 0.95): MeanSummary
     mean += d / n;
     m2 += d * (v - mean);
   }
+  return meanSummaryFromMoments(n, mean, m2, level);
+}
+
+/**
+ * The same summary from streaming moments: count, mean and the sum of squared deviations m2
+ * (Welford's running state), so callers need not keep the values.
+ */
+export function meanSummaryFromMoments(n: number, mean: number, m2: number, level = 0.95): MeanSummary {
   if (n === 0) return { n, mean: NaN, std: NaN, se: NaN, ciLow: NaN, ciHigh: NaN };
   if (n === 1) return { n, mean, std: NaN, se: NaN, ciLow: NaN, ciHigh: NaN };
   const std = Math.sqrt(m2 / (n - 1));
