@@ -112,3 +112,24 @@ describe('descriptive statistics', () => {
     expect(quantileSorted([], 0.5)).toBeNaN();
   });
 });
+
+describe('quantiles by selection', () => {
+  it('equal sorting-based quantiles on random data with ties (fast-check)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { quantilesInPlace } = await import('../../src/metrics/stats/descriptive.ts');
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 60 }),
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        (xs, q) => {
+          const sorted = Float64Array.from(xs).sort();
+          const want = [quantileSorted(sorted, q), quantileSorted(sorted, 1 - q)];
+          const got = quantilesInPlace(Float64Array.from(xs), [q, 1 - q]);
+          expect(got[0]).toBeCloseTo(want[0], 12);
+          expect(got[1]).toBeCloseTo(want[1], 12);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
