@@ -2,16 +2,14 @@
 export {
   analyzeScoreFile,
   analyzeScoreFiles,
-  detectColumns,
-  setupNames,
   type ScoreFileOptions,
   type ScoreFileKind,
   type SetupAnalysis,
   type GenerationSummary,
   type TrendSummary,
   type ShareSummary,
-  type ColumnMap,
 } from './score-files.ts';
+export { detectColumns, setupNames, type ColumnFlags, type ColumnMap } from './columns.ts';
 export {
   analysesToCsv,
   analysesToJson,

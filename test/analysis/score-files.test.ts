@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { analyzeScoreFile, analyzeScoreFiles, setupNames } from '../../src/analysis/score-files.ts';
+import { analyzeScoreFile, analyzeScoreFiles } from '../../src/analysis/score-files.ts';
+import { setupNames } from '../../src/analysis/columns.ts';
 import { analysesToCsv, analysesToJson, formatComparison, formatSetup } from '../../src/analysis/report.ts';
 import { main } from '../../src/cli/main.ts';
 
