@@ -3,6 +3,8 @@
  * `register<Name>Command(program)`, and list it here.
  */
 import type { Command } from 'commander';
+import { registerAnalyzeCommand } from './analyze.ts';
+import { registerMetricsCommand } from './metrics.ts';
 import { registerPresetsCommand } from './presets.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSchemaCommand } from './schema.ts';
@@ -11,4 +13,6 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerPresetsCommand,
   registerSchemaCommand,
+  registerMetricsCommand,
+  registerAnalyzeCommand,
 ];
