@@ -15,7 +15,7 @@ import { countConfusion } from '../src/metrics/confusion.ts';
 import { prepareGroupMetrics } from '../src/metrics/frame.ts';
 import { evaluatePlan } from '../src/metrics/plan.ts';
 
-export interface BenchResult {
+export interface MetricsBenchRow {
   readonly name: string;
   readonly value: number;
   readonly unit: string;
@@ -89,7 +89,7 @@ function runPeer(dir: string): PeerResult | undefined {
 
 export async function runMetricsBench(
   opts: { rows?: number; log?: (s: string) => void } = {},
-): Promise<BenchResult[]> {
+): Promise<MetricsBenchRow[]> {
   const n = opts.rows ?? Number(process.env.BENCH_ROWS ?? 10_000_000);
   const log = opts.log ?? ((s: string) => console.log(s));
   log(
@@ -165,7 +165,7 @@ export async function runMetricsBench(
   }
   const bootName = (what: string) =>
     `bootstrap ${RESAMPLES}× over ${BOOT_ROWS.toLocaleString('en')} rows, ${what}`;
-  const results: BenchResult[] = [
+  const results: MetricsBenchRow[] = [
     {
       name: 'confusion counts (one pass)',
       value: n / count.seconds,

@@ -6,9 +6,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine, type BenchResult } from './common.ts';
 import { runLoopBench } from './loop.ts';
+import { runMetricsBench } from './metrics.ts';
 
 const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
   loop: runLoopBench,
+  metrics: async () => {
+    const lines: string[] = [];
+    const rows = await runMetricsBench({ log: (s) => lines.push(s) });
+    return { name: 'metrics', lines, numbers: Object.fromEntries(rows.map((r) => [r.name, r.value])) };
+  },
 };
 
 const wanted = process.argv.slice(2);

@@ -79,7 +79,11 @@ export {
   type RunResult,
 } from './loop/experiment.ts';
 export { summarizeRuns, type SummaryRow } from './loop/summary.ts';
-export { measureGeneration, loopMetricNames } from './loop/evaluate.ts';
+export { measureGeneration } from './loop/evaluate.ts';
+
+// metrics and analysis of external score files
+export * from './metrics/index.ts';
+export * from './analysis/index.ts';
 
 // results
 export { type MetricRow, metricRowsToCsv } from './results/rows.ts';

@@ -12,7 +12,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Dataset } from '../core/dataset.ts';
-import { BiasloopError, didYouMean } from '../core/errors.ts';
+import { BiasloopError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { DataCache } from '../data/real.ts';
 import { loadRealData, type RealData } from '../data/real.ts';
@@ -28,7 +28,9 @@ import {
   syntheticDemand,
   type TrainingSetPlan,
 } from './compose.ts';
-import { loopMetricNames, measureGeneration } from './evaluate.ts';
+import { measureGeneration } from './evaluate.ts';
+import { resolveMetricNames } from '../metrics/registry.ts';
+import { realDataBandwidth } from '../metrics/synthetic.ts';
 import { createClassifier, createGenerator, overfitFactor } from './factories.ts';
 
 export interface GenerationEvent {
@@ -68,14 +70,26 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
     options.cache,
   );
   const N = real.train.n;
-  if (spec.metrics.include) {
-    const known = loopMetricNames(real.tests.map((t) => t.name));
-    for (const name of spec.metrics.include) {
-      if (!known.includes(name)) {
-        const hint = didYouMean(name, known);
-        throw new BiasloopError('spec', `metrics.include: unknown metric '${name}'`, {
-          field: 'metrics.include',
-          hint: hint || 'see docs/results.md for the metric names',
+  // Validate the metric list against this data (class names, privileged attributes) before any work.
+  resolveMetricNames(spec.metrics.select, {
+    classNames: real.schema.classNames,
+    hasScores: true,
+    hasPrivileged: spec.metrics.privileged !== undefined,
+    field: 'metrics.select',
+  });
+  if (spec.metrics.privileged) {
+    for (const [attr, level] of Object.entries(spec.metrics.privileged)) {
+      const a = real.schema.attributes.find((x) => x.name === attr);
+      if (!a) {
+        throw new BiasloopError('spec', `metrics.privileged: '${attr}' is not a protected attribute`, {
+          field: 'metrics.privileged',
+          hint: `attributes: ${real.schema.attributes.map((x) => x.name).join(', ')}`,
+        });
+      }
+      if (!a.levels.includes(level)) {
+        throw new BiasloopError('spec', `metrics.privileged: '${level}' is not a level of '${attr}'`, {
+          field: 'metrics.privileged',
+          hint: `levels: ${a.levels.join(', ')}`,
         });
       }
     }
@@ -92,6 +106,9 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
   const demand = spec.sampling.size === 'auto' ? syntheticDemand(strategy, N) : spec.sampling.size;
   const freshRows = freshDemand(strategy, N);
 
+  const mmdBandwidth = spec.metrics.synthetic
+    ? realDataBandwidth(real.train, stream(-1, 'mmd-bandwidth'))
+    : undefined;
   const synthetic: Dataset[] = [];
   const fresh = new Map<number, Dataset>();
   const rows: MetricRow[] = [];
@@ -150,19 +167,26 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
       training = materializePlan(plan, { real: real.train, synthetic, fresh });
     }
     const fit = classifier.fit(training, fitContext(g));
-    const predictions = real.tests.map((t) => ({
-      testName: t.name,
-      data: t.data,
-      predicted: classifier.predict(t.data.x, t.data.n),
-    }));
+    const predictions = real.tests.map((t) => {
+      const proba = classifier.predictProba(t.data.x, t.data.n);
+      return {
+        testName: t.name,
+        data: t.data,
+        proba,
+        predicted: argmaxRows(proba, t.data.schema.classNames.length),
+      };
+    });
     const genRows = measureGeneration({
       run: run.id,
       generation: g,
       predictions,
       training,
+      real: real.train,
       ...(sampled ? { synthetic: sampled } : {}),
       fit,
-      ...(spec.metrics.include ? { include: spec.metrics.include } : {}),
+      metrics: spec.metrics,
+      rng: stream(g, 'metrics'),
+      ...(mmdBandwidth !== undefined ? { mmdBandwidth } : {}),
     });
     for (const r of genRows) rows.push(r);
     if (paths) {
@@ -180,4 +204,16 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
   }
   if (paths) writeRunMetrics(paths, rows);
   return { status: 'complete', rows, startedAt: startAt, realDataDescription: real.description };
+}
+
+/** Index of the largest probability in each row (ties: the lowest class). */
+function argmaxRows(proba: Float64Array, classes: number): Int32Array {
+  const n = proba.length / classes;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (proba[i * classes + c] > proba[i * classes + best]) best = c;
+    out[i] = best;
+  }
+  return out;
 }

@@ -132,22 +132,60 @@ function sqDist(x: ArrayLike<number>, i: number, y: ArrayLike<number>, j: number
   return s;
 }
 
+/** The k-th smallest value of a (0-based), reordering a in place (iterative quickselect, median-of-3). */
+export function selectKth(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three as pivot.
+    if (a[mid] < a[lo]) [a[mid], a[lo]] = [a[lo], a[mid]];
+    if (a[hi] < a[lo]) [a[hi], a[lo]] = [a[lo], a[hi]];
+    if (a[hi] < a[mid]) [a[hi], a[mid]] = [a[mid], a[hi]];
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
 /** Median pairwise distance of the pooled rows (the usual RBF bandwidth heuristic). */
 export function medianHeuristic(x: ArrayLike<number>, y: ArrayLike<number>, d: number): number {
   const nx = x.length / d;
   const ny = y.length / d;
   const pooled = new Float64Array((nx + ny) * d);
-  pooled.set(Array.from(x), 0);
-  pooled.set(Array.from(y), nx * d);
+  for (let i = 0; i < x.length; i++) pooled[i] = x[i];
+  for (let i = 0; i < y.length; i++) pooled[nx * d + i] = y[i];
   const n = nx + ny;
+  // Squared distances: the square root is monotone, so it is taken of the median only.
   const dists = new Float64Array((n * (n - 1)) / 2);
   let k = 0;
-  for (let i = 0; i < n; i++)
-    for (let j = i + 1; j < n; j++) dists[k++] = Math.sqrt(sqDist(pooled, i, pooled, j, d));
-  dists.sort();
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) dists[k++] = sqDist(pooled, i, pooled, j, d);
   const m = dists.length;
   if (m === 0) return 1;
-  const med = m % 2 === 1 ? dists[(m - 1) / 2] : (dists[m / 2 - 1] + dists[m / 2]) / 2;
+  const upper = selectKth(dists, m >> 1);
+  let medSq = upper;
+  if (m % 2 === 0) {
+    // The lower middle value is the largest of the left part after selection.
+    let lower = -Infinity;
+    for (let t = 0; t < m >> 1; t++) if (dists[t] > lower) lower = dists[t];
+    medSq = (Math.sqrt(lower) + Math.sqrt(upper)) ** 2 / 4;
+  }
+  const med = Math.sqrt(medSq);
   return med > 0 ? med : 1;
 }
 

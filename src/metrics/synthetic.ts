@@ -13,7 +13,14 @@ import type { Dataset } from '../core/dataset.ts';
 import type { Rng } from '../core/rng.ts';
 import type { MetricRow } from '../results/rows.ts';
 import { association, entropy, varianceRatio } from './collapse.ts';
-import { frechetDistanceOfSamples, jsDivergence, mmdRbf, subsampleRows, wasserstein1 } from './divergence.ts';
+import {
+  frechetDistanceOfSamples,
+  jsDivergence,
+  medianHeuristic,
+  mmdRbf,
+  subsampleRows,
+  wasserstein1,
+} from './divergence.ts';
 
 export interface SyntheticSetInput {
   readonly run: string;
@@ -25,6 +32,12 @@ export interface SyntheticSetInput {
   readonly rng?: Rng;
   readonly mmdSampleSize?: number;
   readonly frechetMaxDim?: number;
+  /**
+   * RBF bandwidth σ for the MMD, on the real-standardised scale. Default: the median heuristic on the
+   * pooled subsamples. The loop passes `realDataBandwidth(real, …)` once per run, so that MMD values
+   * are comparable across generations (one kernel for the whole run).
+   */
+  readonly mmdBandwidth?: number;
   /** Metric name prefix (default `synthetic.`). */
   readonly prefix?: string;
 }
@@ -71,7 +84,7 @@ export function syntheticSetMetrics(input: SyntheticSetInput): MetricRow[] {
   const { schema } = ds;
   const c = counts(ds);
   const binary = c.K === 2;
-  push('n', ds.n);
+  push('size', ds.n);
   schema.groupNames.forEach((name, g) => push('group_share', ds.n > 0 ? c.group[g] / ds.n : NaN, name));
   schema.classNames.forEach((name, k) => push(`class_share[${name}]`, ds.n > 0 ? c.label[k] / ds.n : NaN));
   // Label rate per group: the positive rate for binary labels, every class's rate otherwise.
@@ -124,7 +137,24 @@ export function syntheticSetMetrics(input: SyntheticSetInput): MetricRow[] {
   }
   const subS = input.rng === undefined ? xs : subsampleRows(xs, d, m, input.rng.fork('mmd', 'synthetic'));
   const subR = input.rng === undefined ? xr : subsampleRows(xr, d, m, input.rng.fork('mmd', 'real'));
-  push('mmd2_rbf', mmdRbf(subS, subR, d));
+  push(
+    'mmd2_rbf',
+    mmdRbf(subS, subR, d, input.mmdBandwidth === undefined ? {} : { bandwidth: input.mmdBandwidth }),
+  );
   if (d <= (input.frechetMaxDim ?? 256)) push('frechet', frechetDistanceOfSamples(xs, xr, d));
   return rows;
+}
+
+/**
+ * One MMD bandwidth for a run: the median pairwise distance between two disjoint random halves of a
+ * subsample of `sampleSize` real rows, on the real-standardised scale used by `syntheticSetMetrics`.
+ */
+export function realDataBandwidth(real: Dataset, rng: Rng, sampleSize = 500): number {
+  const d = real.d;
+  if (d === 0 || real.n < 4) return 1;
+  const xr = standardiser(real)(real.x, real.n);
+  const sub = real.n > sampleSize ? subsampleRows(xr, d, sampleSize, rng) : xr;
+  const m = sub.length / d;
+  const half = Math.floor(m / 2);
+  return medianHeuristic(sub.subarray(0, half * d), sub.subarray(half * d, 2 * half * d), d);
 }

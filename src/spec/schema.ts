@@ -289,10 +289,36 @@ export const StrategySpec = z.discriminatedUnion('kind', [
 // ---------------------------------------------------------------- metrics and the experiment
 
 export const MetricsSpec = z.strictObject({
-  include: z
+  select: z
     .array(z.string())
+    .min(1)
+    .default(['default'])
+    .describe(
+      'Registry metrics computed on each real test set: names, name[Class], globs (*_ratio) or presets (default, all, group, named); `biasloop metrics` lists them.',
+    ),
+  privileged: z
+    .record(z.string(), z.string())
     .optional()
-    .describe('Metric names to compute (default: all; `biasloop metrics` lists them).'),
+    .describe(
+      'Privileged level per protected attribute (e.g. {sex: Male}), for disparate impact and average odds.',
+    ),
+  synthetic: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Measure each synthetic set: group shares, label–group association, distances to the real data.',
+    ),
+  bootstrap: z
+    .strictObject({
+      resamples: int()
+        .min(0)
+        .max(100000)
+        .default(0)
+        .describe('Bootstrap resamples for test-metric CIs (0 = none).'),
+      level: z.number().gt(0).lt(1).default(0.95).describe('Confidence level of the percentile intervals.'),
+    })
+    .prefault({})
+    .describe('Bootstrap confidence intervals on the test metrics (seeded).'),
 });
 
 export const ExperimentSpec = z.strictObject({

@@ -178,3 +178,31 @@ describe('the generational loop', () => {
     expect(Number.isNaN(rate.value)).toBe(true);
   });
 });
+
+describe('metrics in the loop', () => {
+  it('computes the selected registry metrics with bootstrap intervals, and validates the list', async () => {
+    const run = planExperiment({
+      generations: 1,
+      data: { source: 'synthetic', n: 300, testSize: 400 },
+      metrics: {
+        select: ['accuracy', 'disparate_impact', '*_ratio'],
+        privileged: { group: 'majority' },
+        bootstrap: { resamples: 200 },
+      },
+    }).runs[0];
+    const out = await executeRun(run);
+    const di = out.rows.find((r) => r.metric === 'test.disparate_impact' && r.generation === 1)!;
+    expect(di.value).toBeGreaterThan(0);
+    expect(di.ciLow).toBeLessThanOrEqual(di.value);
+    expect(di.ciHigh).toBeGreaterThanOrEqual(di.value);
+    expect(out.rows.some((r) => r.metric === 'test.true_positive_rate_ratio')).toBe(true);
+    expect(out.rows.some((r) => r.metric === 'test.selection_rate')).toBe(false);
+    expect(out.rows.some((r) => r.metric === 'synthetic.mmd2_rbf' && r.generation === 1)).toBe(true);
+    const bad = planExperiment({ generations: 1, metrics: { select: ['acuracy'] } }).runs[0];
+    await expect(executeRun(bad)).rejects.toThrow("unknown metric 'acuracy' (did you mean 'accuracy'?)");
+    const badPriv = planExperiment({ generations: 1, metrics: { privileged: { sex: 'Male' } } }).runs[0];
+    await expect(executeRun(badPriv)).rejects.toThrow(
+      /metrics.privileged: 'sex' is not a protected attribute/,
+    );
+  });
+});

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
 import { association, entropy, varianceRatio } from '../../src/metrics/collapse.ts';
 import {
+  selectKth,
   frechetDistance,
   frechetDistanceOfSamples,
   gaussianFit,
@@ -124,5 +126,22 @@ describe('association and collapse statistics', () => {
     const real = rng.fillNormal(new Float64Array(3000));
     const squeezed = real.map((v) => 0.5 * v + 3);
     expect(varianceRatio(squeezed, real, 3)).toBeCloseTo(0.25, 12);
+  });
+});
+
+describe('selectKth', () => {
+  it('returns the k-th order statistic for any array (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 60 }),
+        fc.nat(),
+        (values, kk) => {
+          const k = kk % values.length;
+          const sorted = [...values].sort((a, b) => a - b);
+          expect(selectKth(Float64Array.from(values), k)).toBe(sorted[k]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -135,7 +135,7 @@ describe('syntheticSetMetrics', () => {
   const get = (m: string, g = '') => rows.find((r) => r.metric === m && r.group === g)?.value;
 
   it('reports shares, per-group positive rates and the label–group association', () => {
-    expect(get('synthetic.n')).toBe(8);
+    expect(get('synthetic.size')).toBe(8);
     expect(get('synthetic.group_share', 'red')).toBe(0.75);
     expect(get('synthetic.group_share', 'green')).toBe(0.25);
     expect(get('synthetic.positive_rate')).toBe(0.5);
