@@ -126,8 +126,10 @@ function drawIndices(rng: Rng, n: number, out: Int32Array): void {
     return;
   }
   const threshold = (TWO_32 - n) % n;
+  // Bulk draws (state in locals); the rare rejected draw is replaced by single draws.
+  const bulk = rng.fillUint32(new Uint32Array(out.length));
   for (let k = 0; k < out.length; k++) {
-    let m = rng.nextUint32() * n;
+    let m = bulk[k] * n;
     let hi = Math.floor(m * INV_2_32);
     while (m - hi * TWO_32 < threshold) {
       m = rng.nextUint32() * n;

@@ -141,3 +141,17 @@ describe('Rng.fillNormal', () => {
     expect(a.nextUint32()).toBe(b.nextUint32());
   });
 });
+
+describe('Rng.fillUint32', () => {
+  it('draws exactly the sequence of repeated nextUint32() calls', () => {
+    const a = Rng.fromState([1, 2, 3, 4]);
+    expect(Array.from(a.fillUint32(new Uint32Array(10)))).toEqual([
+      11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849, 3729100597, 4258142804,
+    ]);
+    const b = Rng.stream(3, 'u');
+    const c = Rng.stream(3, 'u');
+    expect(Array.from(b.fillUint32(new Uint32Array(1000)))).toEqual(
+      Array.from({ length: 1000 }, () => c.nextUint32()),
+    );
+  });
+});
