@@ -92,3 +92,13 @@ export class RowCollector {
     else this.rows.push({ run: this.run, generation, metric, group, value, ciLow: ci[0], ciHigh: ci[1] });
   }
 }
+
+/** Generations to show in a printed table: all of them up to `max`, else an even spread plus the last. */
+export function tableGenerations(generations: number, max = 21): number[] {
+  if (generations <= max) return Array.from({ length: generations }, (_, g) => g);
+  const step = Math.ceil((generations - 1) / (max - 1));
+  const out: number[] = [];
+  for (let g = 0; g < generations - 1; g += step) out.push(g);
+  out.push(generations - 1);
+  return out;
+}

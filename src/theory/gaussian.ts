@@ -1,0 +1,466 @@
+/**
+ * Gaussian refit: the model-collapse baseline (Shumailov et al. 2023; Gerstgrasser et al. 2024).
+ *
+ * The real data are n draws from N(0, σ²I_d). Generation 0 fits a Gaussian by maximum likelihood
+ * (mean, and covariance with divisor n) to them; generation g ≥ 1 draws n points from fit g−1 and
+ * refits, with the training set chosen by the strategy:
+ * - replace: the n new points only;
+ * - accumulate: every point so far (real + all synthetic), n(g+1) points;
+ * - accumulate-subsample: n points drawn without replacement from that pool.
+ * The covariance is full (`full`) or diagonal (`diagonal`); either way each diagonal entry follows
+ * the one-dimensional chain exactly, because dimension j's variance estimate depends only on
+ * dimension j's draws.
+ *
+ * Reported per generation g, over seeds: the per-dimension variance ratio σ̂²_jj/σ² (every seed ×
+ * dimension pair is a value; mean with a seed-clustered 95% CI, median), its logarithm (mean, median),
+ * ln det Σ̂/det Σ (d > 1), and the mean shift ‖μ̂ − μ‖²/(dσ²). Exact oracles under replace, with
+ * t = g + 1 fits (docs/theory.md):
+ *   E[σ̂²/σ²] = ((n−1)/n)^t,  E[ln σ̂²/σ²] = t·(ψ((n−1)/2) + ln 2 − ln n),
+ *   E[ln det Σ̂/det Σ] = t·Σ_{i=1..d} (ψ((n−i)/2) + ln 2 − ln n)   (full; d times the 1-D value if diagonal),
+ *   E[‖μ̂ − μ‖²]/(dσ²) = (1/n)·Σ_{s=0..g} ((n−1)/n)^s.
+ * Accumulate has no closed form here; the literature shows its error stays bounded.
+ */
+import { Rng } from '../core/rng.ts';
+import { BiasloopError } from '../core/errors.ts';
+import { formatSignificant } from '../report/text-table.ts';
+import { choleskyInPlace, choleskyLogDet } from './linalg.ts';
+import { resolveParams, type ParamSpec } from './params.ts';
+import { clusterMeans, median, summariseMean } from './replicates.ts';
+import {
+  RowCollector,
+  SIMULATION,
+  THEORY,
+  tableGenerations,
+  theoryExperimentId,
+  type TheoryResult,
+  type TheoryRun,
+  type TheoryTable,
+} from './result.ts';
+import { digamma } from './special.ts';
+
+export const GAUSSIAN_STRATEGIES = ['replace', 'accumulate', 'accumulate-subsample'] as const;
+export type GaussianStrategy = (typeof GAUSSIAN_STRATEGIES)[number];
+
+export interface GaussianParams {
+  readonly dim: number;
+  readonly n: number;
+  readonly generations: number;
+  readonly seeds: number;
+  readonly seed: number;
+  readonly strategies: readonly GaussianStrategy[];
+  readonly covariance: 'full' | 'diagonal';
+}
+
+export const GAUSSIAN_PARAMS: readonly ParamSpec[] = [
+  {
+    kind: 'number',
+    key: 'dim',
+    flag: '--dim',
+    default: 1,
+    integer: true,
+    min: 1,
+    max: 200,
+    description: 'dimension d',
+  },
+  {
+    kind: 'number',
+    key: 'n',
+    flag: '--n',
+    default: 100,
+    integer: true,
+    min: 2,
+    max: 1e6,
+    description: 'samples per generation n (must exceed --dim)',
+  },
+  {
+    kind: 'number',
+    key: 'generations',
+    flag: '--generations',
+    default: 50,
+    integer: true,
+    min: 1,
+    max: 10_000,
+    description: 'number of generations G (generation 0 is the fit to the real data)',
+  },
+  {
+    kind: 'number',
+    key: 'seeds',
+    flag: '--seeds',
+    default: 1000,
+    integer: true,
+    min: 2,
+    max: 1e6,
+    description: 'independent replicates (seeds) averaged per generation',
+  },
+  {
+    kind: 'number',
+    key: 'seed',
+    flag: '--seed',
+    default: 0,
+    integer: true,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    description: 'base seed of the random streams',
+  },
+  {
+    kind: 'choice-list',
+    key: 'strategies',
+    flag: '--strategies',
+    default: GAUSSIAN_STRATEGIES,
+    choices: GAUSSIAN_STRATEGIES,
+    description: 'comma-separated training-set strategies',
+  },
+  {
+    kind: 'choice',
+    key: 'covariance',
+    flag: '--covariance',
+    default: 'full',
+    choices: ['full', 'diagonal'],
+    description: 'covariance model refitted each generation',
+  },
+];
+
+export function resolveGaussianParams(input: Readonly<Record<string, unknown>> = {}): GaussianParams {
+  const p = resolveParams('gaussian', GAUSSIAN_PARAMS, input) as unknown as GaussianParams; // checked by the table
+  if (p.n <= p.dim) {
+    throw new BiasloopError('usage', `gaussian: --n (n) must exceed --dim (dim) = ${p.dim}, got ${p.n}`, {
+      field: '--n',
+      hint: 'the covariance fitted to n ≤ d points is singular',
+    });
+  }
+  if (p.seeds * p.generations * p.n * p.dim * p.strategies.length > 5e9) {
+    throw new BiasloopError('usage', 'gaussian: --seeds × --generations × --n × --dim is above 5e9 draws', {
+      field: '--seeds',
+      hint: 'lower --seeds or --generations',
+    });
+  }
+  if (p.strategies.includes('accumulate-subsample') && p.n * p.generations * p.dim > 5e7) {
+    throw new BiasloopError(
+      'usage',
+      'gaussian: accumulate-subsample keeps the whole pool, and --n × --generations × --dim is above 5e7 values (400 MB)',
+      {
+        field: '--generations',
+        hint: 'lower --generations or --n, or drop accumulate-subsample from --strategies',
+      },
+    );
+  }
+  return p;
+}
+
+/** E[ln χ²_k / n] = ψ(k/2) + ln 2 − ln n. */
+function expectedLogChiSquareOverN(k: number, n: number): number {
+  return digamma(k / 2) + Math.LN2 - Math.log(n);
+}
+
+/** The exact expectations under replace at generation g (t = g + 1 fits). */
+export function gaussianReplaceTheory(n: number, dim: number, g: number, covariance: 'full' | 'diagonal') {
+  const t = g + 1;
+  const q = (n - 1) / n;
+  let logDetStep = 0;
+  for (let i = 1; i <= dim; i++) {
+    logDetStep += expectedLogChiSquareOverN(covariance === 'full' ? n - i : n - 1, n);
+  }
+  return {
+    varianceRatioMean: q ** t,
+    logVarianceRatioMean: t * expectedLogChiSquareOverN(n - 1, n),
+    logDetRatioMean: t * logDetStep,
+    meanShift: (1 - q ** (g + 1)) / (1 - q) / n,
+  };
+}
+
+interface Fit {
+  readonly mean: Float64Array;
+  /** Covariance (row-major d×d); off-diagonals are 0 for the diagonal model. */
+  readonly cov: Float64Array;
+}
+
+/** ML fit to m points (row-major m×d in `x`, optionally the rows listed in `rows`). */
+function fitPoints(x: Float64Array, m: number, d: number, full: boolean, rows?: Int32Array): Fit {
+  const mean = new Float64Array(d);
+  const cov = new Float64Array(d * d);
+  for (let r = 0; r < m; r++) {
+    const o = (rows === undefined ? r : rows[r]) * d;
+    for (let j = 0; j < d; j++) mean[j] += x[o + j];
+  }
+  for (let j = 0; j < d; j++) mean[j] /= m;
+  for (let r = 0; r < m; r++) {
+    const o = (rows === undefined ? r : rows[r]) * d;
+    for (let j = 0; j < d; j++) {
+      const dj = x[o + j] - mean[j];
+      if (full) for (let k = 0; k <= j; k++) cov[j * d + k] += dj * (x[o + k] - mean[k]);
+      else cov[j * d + j] += dj * dj;
+    }
+  }
+  for (let j = 0; j < d; j++) {
+    for (let k = 0; k <= j; k++) {
+      cov[j * d + k] /= m;
+      cov[k * d + j] = cov[j * d + k];
+    }
+  }
+  return { mean, cov };
+}
+
+/** Draw m points from N(fit.mean, fit.cov) into `out` (row-major), starting at row `offset`. */
+function drawPoints(rng: Rng, fit: Fit, d: number, m: number, out: Float64Array, offset: number): void {
+  const l = choleskyInPlace(Float64Array.from(fit.cov), d, 'fitted covariance');
+  const z = new Float64Array(d);
+  for (let r = 0; r < m; r++) {
+    rng.fillNormal(z);
+    const o = (offset + r) * d;
+    for (let j = 0; j < d; j++) {
+      let s = fit.mean[j];
+      for (let k = 0; k <= j; k++) s += l[j * d + k] * z[k];
+      out[o + j] = s;
+    }
+  }
+}
+
+/** Per-generation values of one strategy, over every replicate. */
+interface Recorded {
+  /** [g][replicate·d + j]: σ̂²_jj / σ². */
+  readonly ratio: Float64Array[];
+  /** [g][replicate]: ln det Σ̂ / det Σ. */
+  readonly logDet: Float64Array[];
+  /** [g][replicate]: ‖μ̂ − μ‖² / (dσ²). */
+  readonly meanShift: Float64Array[];
+}
+
+function record(rec: Recorded, g: number, r: number, fit: Fit, d: number): void {
+  let shift = 0;
+  for (let j = 0; j < d; j++) {
+    rec.ratio[g][r * d + j] = fit.cov[j * d + j];
+    shift += fit.mean[j] * fit.mean[j];
+  }
+  rec.meanShift[g][r] = shift / d;
+  rec.logDet[g][r] = choleskyLogDet(choleskyInPlace(Float64Array.from(fit.cov), d, 'fitted covariance'), d);
+}
+
+/**
+ * Running sums of (x − c) and (x − c)(x − c)ᵀ over a growing pool, centred on the real-data mean c
+ * so the one-pass covariance does not cancel: the accumulate fit without storing the pool.
+ */
+class PooledMoments {
+  private count = 0;
+  private readonly sum: Float64Array;
+  private readonly cross: Float64Array;
+  constructor(
+    private readonly d: number,
+    private readonly centre: Float64Array,
+  ) {
+    this.sum = new Float64Array(d);
+    this.cross = new Float64Array(d * d);
+  }
+
+  add(x: Float64Array, rows: number): void {
+    const d = this.d;
+    const y = new Float64Array(d);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < d; j++) y[j] = x[r * d + j] - this.centre[j];
+      for (let j = 0; j < d; j++) {
+        this.sum[j] += y[j];
+        for (let k = 0; k <= j; k++) this.cross[j * d + k] += y[j] * y[k];
+      }
+    }
+    this.count += rows;
+  }
+
+  fit(full: boolean): Fit {
+    const d = this.d;
+    const m = this.count;
+    const mean = new Float64Array(d);
+    const cov = new Float64Array(d * d);
+    for (let j = 0; j < d; j++) mean[j] = this.sum[j] / m;
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k <= j; k++) {
+        if (!full && k !== j) continue;
+        const v = this.cross[j * d + k] / m - mean[j] * mean[k];
+        cov[j * d + k] = v;
+        cov[k * d + j] = v;
+      }
+    }
+    for (let j = 0; j < d; j++) mean[j] += this.centre[j];
+    return { mean, cov };
+  }
+}
+
+function simulateStrategy(
+  strategy: GaussianStrategy,
+  p: GaussianParams,
+  rec: Recorded,
+  r: number,
+  real: Float64Array,
+): void {
+  const { n, dim: d, generations: G } = p;
+  const full = p.covariance === 'full';
+  const rng = Rng.stream(p.seed, 'theory', 'gaussian', strategy, 'replicate', r);
+  let fit = fitPoints(real, n, d, full);
+  record(rec, 0, r, fit, d);
+  if (strategy === 'replace') {
+    const batch = new Float64Array(n * d);
+    for (let g = 1; g < G; g++) {
+      drawPoints(rng, fit, d, n, batch, 0);
+      fit = fitPoints(batch, n, d, full);
+      record(rec, g, r, fit, d);
+    }
+  } else if (strategy === 'accumulate') {
+    const batch = new Float64Array(n * d);
+    const moments = new PooledMoments(d, fit.mean);
+    moments.add(real, n);
+    for (let g = 1; g < G; g++) {
+      drawPoints(rng, fit, d, n, batch, 0);
+      moments.add(batch, n);
+      fit = moments.fit(full);
+      record(rec, g, r, fit, d);
+    }
+  } else {
+    const pool = new Float64Array(n * G * d);
+    pool.set(real);
+    let poolRows = n;
+    for (let g = 1; g < G; g++) {
+      drawPoints(rng, fit, d, n, pool, poolRows);
+      poolRows += n;
+      fit = fitPoints(pool, n, d, full, rng.sampleWithoutReplacement(poolRows, n));
+      record(rec, g, r, fit, d);
+    }
+  }
+}
+
+/** Simulate every strategy over every replicate; the real data of replicate r is shared by strategies. */
+export function simulateGaussian(p: GaussianParams): Map<GaussianStrategy, Recorded> {
+  const out = new Map<GaussianStrategy, Recorded>();
+  for (const s of p.strategies) {
+    out.set(s, {
+      ratio: Array.from({ length: p.generations }, () => new Float64Array(p.seeds * p.dim)),
+      logDet: Array.from({ length: p.generations }, () => new Float64Array(p.seeds)),
+      meanShift: Array.from({ length: p.generations }, () => new Float64Array(p.seeds)),
+    });
+  }
+  const real = new Float64Array(p.n * p.dim);
+  for (let r = 0; r < p.seeds; r++) {
+    Rng.stream(p.seed, 'theory', 'gaussian', 'replicate', r, 'real').fillNormal(real);
+    for (const s of p.strategies) simulateStrategy(s, p, out.get(s) as Recorded, r, real);
+  }
+  return out;
+}
+
+function strategyRows(p: GaussianParams, strategy: GaussianStrategy, rec: Recorded): RowCollector {
+  const c = new RowCollector(strategy);
+  const d = p.dim;
+  for (let g = 0; g < p.generations; g++) {
+    const ratios = rec.ratio[g];
+    const logs = ratios.map(Math.log);
+    const m = summariseMean(clusterMeans(ratios, d));
+    c.add(g, 'variance_ratio_mean', SIMULATION, m.mean, m.ci);
+    c.add(g, 'variance_ratio_median', SIMULATION, median(ratios));
+    const lm = summariseMean(clusterMeans(logs, d));
+    c.add(g, 'log_variance_ratio_mean', SIMULATION, lm.mean, lm.ci);
+    c.add(g, 'log_variance_ratio_median', SIMULATION, median(logs));
+    if (d > 1) {
+      const ld = summariseMean(rec.logDet[g]);
+      c.add(g, 'log_det_ratio_mean', SIMULATION, ld.mean, ld.ci);
+    }
+    const ms = summariseMean(rec.meanShift[g]);
+    c.add(g, 'mean_shift', SIMULATION, ms.mean, ms.ci);
+    if (strategy === 'replace') {
+      const th = gaussianReplaceTheory(p.n, d, g, p.covariance);
+      c.add(g, 'variance_ratio_mean', THEORY, th.varianceRatioMean);
+      c.add(g, 'log_variance_ratio_mean', THEORY, th.logVarianceRatioMean);
+      if (d > 1) c.add(g, 'log_det_ratio_mean', THEORY, th.logDetRatioMean);
+      c.add(g, 'mean_shift', THEORY, th.meanShift);
+    }
+  }
+  return c;
+}
+
+function strategyTable(p: GaussianParams, strategy: GaussianStrategy, rows: RowCollector): TheoryTable {
+  const value = (g: number, metric: string, group: string): string => {
+    const r = rows.rows.find((x) => x.generation === g && x.metric === metric && x.group === group);
+    return r === undefined ? '' : formatSignificant(r.value, 5);
+  };
+  const withTheory = strategy === 'replace';
+  return {
+    title: `Gaussian refit, ${strategy} (d = ${p.dim}, n = ${p.n}, ${p.seeds} seeds, ${p.covariance} covariance): variance ratio σ̂²/σ²`,
+    columns: [
+      'gen',
+      'mean',
+      ...(withTheory ? ['E (exact)'] : []),
+      'median',
+      'log-mean',
+      ...(withTheory ? ['E log (exact)'] : []),
+      'mean shift',
+      ...(withTheory ? ['E shift (exact)'] : []),
+    ],
+    rows: tableGenerations(p.generations).map((g) => [
+      String(g),
+      value(g, 'variance_ratio_mean', SIMULATION),
+      ...(withTheory ? [value(g, 'variance_ratio_mean', THEORY)] : []),
+      value(g, 'variance_ratio_median', SIMULATION),
+      value(g, 'log_variance_ratio_mean', SIMULATION),
+      ...(withTheory ? [value(g, 'log_variance_ratio_mean', THEORY)] : []),
+      value(g, 'mean_shift', SIMULATION),
+      ...(withTheory ? [value(g, 'mean_shift', THEORY)] : []),
+    ]),
+  };
+}
+
+/** Run the Gaussian refit model and report it in the shared long format. */
+export function runGaussian(input: Readonly<Record<string, unknown>> = {}): TheoryResult {
+  const p = resolveGaussianParams(input);
+  const recorded = simulateGaussian(p);
+  const runs: TheoryRun[] = [];
+  const tables: TheoryTable[] = [];
+  for (const s of p.strategies) {
+    const rows = strategyRows(p, s, recorded.get(s) as Recorded);
+    runs.push({ id: s, label: `strategy=${s}`, seed: p.seed, rows: rows.rows, info: { strategy: s } });
+    tables.push(strategyTable(p, s, rows));
+  }
+  const params = { ...p } as unknown as Record<string, number | string | readonly string[]>;
+  const th = gaussianReplaceTheory(p.n, p.dim, p.generations - 1, p.covariance);
+  return {
+    model: 'gaussian',
+    title: 'Gaussian refit: variance collapse under replace, accumulate and accumulate-subsample',
+    params,
+    experimentId: theoryExperimentId('gaussian', params),
+    runs,
+    charts: [
+      {
+        file: 'variance-ratio-mean',
+        title: 'Mean variance ratio σ̂²/σ²',
+        metric: 'variance_ratio_mean',
+        yTitle: 'mean σ̂²/σ²',
+      },
+      {
+        file: 'variance-ratio-median',
+        title: 'Median variance ratio σ̂²/σ²',
+        metric: 'variance_ratio_median',
+        yTitle: 'median σ̂²/σ²',
+      },
+      {
+        file: 'log-variance-ratio-mean',
+        title: 'Mean log variance ratio ln(σ̂²/σ²)',
+        metric: 'log_variance_ratio_mean',
+        yTitle: 'mean ln(σ̂²/σ²)',
+      },
+      ...(p.dim > 1
+        ? [
+            {
+              file: 'log-det-ratio-mean',
+              title: 'Mean ln det Σ̂ / det Σ',
+              metric: 'log_det_ratio_mean',
+              yTitle: 'mean ln det ratio',
+            },
+          ]
+        : []),
+      {
+        file: 'mean-shift',
+        title: 'Mean shift ‖μ̂ − μ‖²/(dσ²)',
+        metric: 'mean_shift',
+        yTitle: '‖μ̂ − μ‖²/(dσ²)',
+      },
+    ],
+    tables,
+    notes: [
+      `replace after ${p.generations} fits: E[σ̂²/σ²] = ${formatSignificant(th.varianceRatioMean, 5)} but the median is ≈ exp(E ln) = ${formatSignificant(Math.exp(th.logVarianceRatioMean), 5)}: the mean is carried by rare runs, the typical run collapses faster`,
+    ],
+  };
+}
