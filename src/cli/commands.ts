@@ -3,5 +3,6 @@
  * `register<Name>Command(program)`, and list it here.
  */
 import type { Command } from 'commander';
+import { registerTheoryCommand } from './theory.ts';
 
-export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [];
+export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [registerTheoryCommand];
