@@ -203,16 +203,47 @@ function fitPoints(x: Float64Array, m: number, d: number, full: boolean, rows?: 
 /** Draw m points from N(fit.mean, fit.cov) into `out` (row-major), starting at row `offset`. */
 function drawPoints(rng: Rng, fit: Fit, d: number, m: number, out: Float64Array, offset: number): void {
   const l = choleskyInPlace(Float64Array.from(fit.cov), d, 'fitted covariance');
-  const z = new Float64Array(d);
-  for (let r = 0; r < m; r++) {
-    rng.fillNormal(z);
-    const o = (offset + r) * d;
-    for (let j = 0; j < d; j++) {
+  const start = offset * d;
+  const end = start + m * d;
+  // Standard normals straight into place, then x = μ + L z row by row; going down j from d−1 keeps
+  // z_k (k ≤ j) untouched until row j has used them.
+  rng.fillNormal(out, start, m * d);
+  if (d === 1) {
+    const mu = fit.mean[0];
+    const sd = l[0];
+    for (let i = start; i < end; i++) out[i] = mu + sd * out[i];
+    return;
+  }
+  for (let o = start; o < end; o += d) {
+    for (let j = d - 1; j >= 0; j--) {
       let s = fit.mean[j];
-      for (let k = 0; k <= j; k++) s += l[j * d + k] * z[k];
+      for (let k = 0; k <= j; k++) s += l[j * d + k] * out[o + k];
       out[o + j] = s;
     }
   }
+}
+
+/**
+ * k distinct indices from [0, n), uniformly as a set, in O(k) time (Floyd's algorithm): the pool grows
+ * to n·G rows, and a partial shuffle of the whole pool every generation would cost O(n·G) each time.
+ * `mark` (length ≥ n) remembers picks: mark[i] === stamp means "chosen in this call".
+ */
+function distinctIndices(
+  rng: Rng,
+  n: number,
+  k: number,
+  out: Int32Array,
+  mark: Int32Array,
+  stamp: number,
+): Int32Array {
+  let i = 0;
+  for (let j = n - k; j < n; j++) {
+    const t = rng.int(j + 1);
+    const pick = mark[t] === stamp ? j : t;
+    mark[pick] = stamp;
+    out[i++] = pick;
+  }
+  return out;
 }
 
 /** Per-generation values of one strategy, over every replicate. */
@@ -314,12 +345,14 @@ function simulateStrategy(
     }
   } else {
     const pool = new Float64Array(n * G * d);
+    const rows = new Int32Array(n);
+    const mark = new Int32Array(n * G);
     pool.set(real);
     let poolRows = n;
     for (let g = 1; g < G; g++) {
       drawPoints(rng, fit, d, n, pool, poolRows);
       poolRows += n;
-      fit = fitPoints(pool, n, d, full, rng.sampleWithoutReplacement(poolRows, n));
+      fit = fitPoints(pool, n, d, full, distinctIndices(rng, poolRows, n, rows, mark, g));
       record(rec, g, r, fit, d);
     }
   }
