@@ -11,7 +11,7 @@ export function formatSignificant(v: number, digits = 6): string {
   if (v === Infinity) return 'Inf';
   if (v === -Infinity) return '-Inf';
   if (v === 0) return '0';
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e10) return String(v);
   const abs = Math.abs(v);
   if (abs >= 1e-4 && abs < 10 ** digits) {
     const fixed = v.toPrecision(digits);
