@@ -163,9 +163,14 @@ export function amplificationCondition(
   trueMean: number,
 ): boolean {
   const refit = weightedRefitLimit(data, weighting);
-  if (!(refit.alpha > 0 && refit.beta > 0)) return true; // the refit runs off to a boundary
+  let refitMean: number;
+  if (refit.alpha > 0 && refit.beta > 0) refitMean = betaMean(refit);
+  else if (refit.beta > 0)
+    refitMean = 0; // x^{α−1} with α ≤ 0 is not integrable at 0: all mass piles at 0
+  else if (refit.alpha > 0) refitMean = 1;
+  else return true; // both ends blow up: the refit leaves the family entirely
   const before = Math.abs(betaMean(data) - trueMean);
-  const after = Math.abs(betaMean(refit) - trueMean);
+  const after = Math.abs(refitMean - trueMean);
   return after > before + 1e-14;
 }
 

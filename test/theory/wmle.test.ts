@@ -62,6 +62,9 @@ describe('weighted MLE, population limit (exact recursion)', () => {
     expect(amplificationCondition({ alpha: 4, beta: 3 }, { alpha: 1, beta: 3 }, 0.5)).toBe(false);
     // Uniform weights never move the mean.
     expect(amplificationCondition({ alpha: 4, beta: 3 }, null, 0.5)).toBe(false);
+    // A refit whose α falls to ≤ 0 piles its mass at 0: amplification iff 0 is further from the truth.
+    expect(amplificationCondition({ alpha: 0.6, beta: 2 }, { alpha: 0.3, beta: 2 }, 0.5)).toBe(true);
+    expect(amplificationCondition({ alpha: 0.6, beta: 2 }, { alpha: 0.3, beta: 2 }, 0.05)).toBe(false);
   });
 });
 
