@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createChartRenderer, lineChartSpec, svgToPng } from '../src/report/charts.ts';
 import { loadVegaRuntime } from '../src/report/vega-runtime.ts';
-import { runGaussian } from '../src/theory/gaussian.ts';
+import { runGaussian } from '../src/theory/gaussian-run.ts';
 import { runLinreg } from '../src/theory/linreg.ts';
 import { theoryChartSeries } from '../src/theory/charts.ts';
-import { runWmle } from '../src/theory/wmle.ts';
+import { runWmle } from '../src/theory/wmle-run.ts';
 import { runWrightFisher } from '../src/theory/wright-fisher.ts';
 
 export interface BenchResult {

@@ -27,13 +27,11 @@ export {
   type ParamValue,
   type ResolvedParams,
 } from './params.ts';
+export { WMLE_PARAMS, resolveWmleParams, runWmle } from './wmle-run.ts';
 export {
-  WMLE_PARAMS,
   amplificationCondition,
   betaMean,
   betaVariance,
-  resolveWmleParams,
-  runWmle,
   weightedRefitLimit,
   wmleLongRunMean,
   wmlePopulation,
@@ -43,12 +41,11 @@ export {
   type WmleMode,
   type WmleParams,
 } from './wmle.ts';
+export { GAUSSIAN_PARAMS, resolveGaussianParams, runGaussian } from './gaussian-run.ts';
 export {
-  GAUSSIAN_PARAMS,
   GAUSSIAN_STRATEGIES,
   gaussianReplaceTheory,
-  resolveGaussianParams,
-  runGaussian,
+  simulateGaussian,
   type GaussianParams,
   type GaussianStrategy,
 } from './gaussian.ts';

@@ -3,11 +3,11 @@
  * `biasloop theory <model>` from this list, so a new model appears there by being listed here.
  */
 import { BiasloopError, didYouMean } from '../core/errors.ts';
-import { GAUSSIAN_PARAMS, runGaussian } from './gaussian.ts';
+import { GAUSSIAN_PARAMS, runGaussian } from './gaussian-run.ts';
 import { LINREG_PARAMS, runLinreg } from './linreg.ts';
 import type { ParamSpec } from './params.ts';
 import type { TheoryModelName, TheoryResult } from './result.ts';
-import { WMLE_PARAMS, runWmle } from './wmle.ts';
+import { WMLE_PARAMS, runWmle } from './wmle-run.ts';
 import { WRIGHT_FISHER_PARAMS, runWrightFisher } from './wright-fisher.ts';
 
 export interface TheoryModel {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BiasloopError } from '../../src/core/errors.ts';
-import { gaussianReplaceTheory, runGaussian } from '../../src/theory/gaussian.ts';
+import { gaussianReplaceTheory } from '../../src/theory/gaussian.ts';
+import { runGaussian } from '../../src/theory/gaussian-run.ts';
 import type { MetricRow } from '../../src/results/rows.ts';
 import { trigamma } from '../../src/theory/special.ts';
 

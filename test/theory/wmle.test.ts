@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { BiasloopError } from '../../src/core/errors.ts';
 import {
   amplificationCondition,
-  resolveWmleParams,
-  runWmle,
   wmleLongRunMean,
   wmlePopulation,
   wmleSampled,
 } from '../../src/theory/wmle.ts';
+import { resolveWmleParams, runWmle } from '../../src/theory/wmle-run.ts';
 
 const defaults = resolveWmleParams({});
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/results/layout.ts';
 import { METRIC_CSV_HEADER } from '../../src/results/rows.ts';
 import { canonicalJson } from '../../src/theory/params.ts';
-import { runWmle } from '../../src/theory/wmle.ts';
+import { runWmle } from '../../src/theory/wmle-run.ts';
 import { runWrightFisher } from '../../src/theory/wright-fisher.ts';
 import { writeTheoryResults } from '../../src/theory/write.ts';
 
