@@ -9,6 +9,7 @@ import {
   RowCollector,
   SIMULATION,
   THEORY,
+  tableGenerations,
   theoryExperimentId,
   type TheoryResult,
   type TheoryRun,
@@ -173,15 +174,17 @@ function table(
     return {
       title: `Weighted MLE, population limit (exact recursion): pretrained Beta(${p.alphaP}, ${p.betaP}), truth Beta(${p.alphaT}, ${p.betaT})`,
       columns: ['gen', 'alpha', 'beta', 'mean', 'variance', 'bias', 'amplifies'],
-      rows: theory.map((g) => [
-        String(g.generation),
-        f(g.alpha),
-        f(g.beta),
-        f(g.mean),
-        f(g.variance),
-        f(g.bias),
-        g.amplificationCondition ? 'yes' : 'no',
-      ]),
+      rows: tableGenerations(theory.length)
+        .map((t) => theory[t])
+        .map((g) => [
+          String(g.generation),
+          f(g.alpha),
+          f(g.beta),
+          f(g.mean),
+          f(g.variance),
+          f(g.bias),
+          g.amplificationCondition ? 'yes' : 'no',
+        ]),
     };
   }
   const what =
@@ -199,17 +202,19 @@ function table(
       'amplifies',
       ...(p.mode === 'sampled' ? ['ESS'] : []),
     ],
-    rows: sim.map((g, i) => [
-      String(g.generation),
-      f(g.alpha),
-      f(g.beta),
-      f(g.mean),
-      f(theory[i].mean),
-      f(g.variance),
-      f(g.bias),
-      g.amplificationCondition ? 'yes' : 'no',
-      ...(g.effectiveSampleSize === undefined ? [] : [formatSignificant(g.effectiveSampleSize, 5)]),
-    ]),
+    rows: tableGenerations(sim.length)
+      .map((i) => [sim[i], i] as const)
+      .map(([g, i]) => [
+        String(g.generation),
+        f(g.alpha),
+        f(g.beta),
+        f(g.mean),
+        f(theory[i].mean),
+        f(g.variance),
+        f(g.bias),
+        g.amplificationCondition ? 'yes' : 'no',
+        ...(g.effectiveSampleSize === undefined ? [] : [formatSignificant(g.effectiveSampleSize, 5)]),
+      ]),
   };
 }
 
