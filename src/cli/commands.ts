@@ -8,11 +8,13 @@ import { registerMetricsCommand } from './metrics.ts';
 import { registerPresetsCommand } from './presets.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSchemaCommand } from './schema.ts';
+import { registerTheoryCommand } from './theory.ts';
 
 export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerPresetsCommand,
-  registerSchemaCommand,
+  registerTheoryCommand,
   registerMetricsCommand,
   registerAnalyzeCommand,
+  registerSchemaCommand,
 ];
