@@ -12,6 +12,33 @@ export interface BenchResult {
   readonly numbers: Readonly<Record<string, number | string>>;
 }
 
+/** One measured quantity, possibly beside a peer's value for the same work. */
+export interface BenchMeasurement {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  /** The peer's value for the same work, when there is one. */
+  readonly peer?: number;
+  /** biasloop speed / peer speed (> 1: biasloop is faster). */
+  readonly ratio?: number;
+  readonly note?: string;
+}
+
+/** Wrap measurements (and the lines a bench logged) as a BenchResult. */
+export function measurementsResult(
+  name: string,
+  lines: readonly string[],
+  rows: readonly BenchMeasurement[],
+): BenchResult {
+  const numbers: Record<string, number> = {};
+  for (const r of rows) {
+    numbers[`${r.name} (${r.unit})`] = r.value;
+    if (r.peer !== undefined) numbers[`${r.name} peer (${r.unit})`] = r.peer;
+    if (r.ratio !== undefined) numbers[`${r.name} ratio`] = r.ratio;
+  }
+  return { name, lines, numbers };
+}
+
 export function machine(): string {
   const c = cpus();
   return `${c[0]?.model ?? 'unknown CPU'} × ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;

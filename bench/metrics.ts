@@ -5,6 +5,7 @@
  *
  * Standalone: `npx tsx bench/metrics.ts` (env BENCH_ROWS to change the size).
  */
+import type { BenchMeasurement } from './common.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -14,17 +15,6 @@ import { bootstrapPlan } from '../src/metrics/bootstrap.ts';
 import { countConfusion } from '../src/metrics/confusion.ts';
 import { prepareGroupMetrics } from '../src/metrics/frame.ts';
 import { evaluatePlan } from '../src/metrics/plan.ts';
-
-export interface MetricsBenchRow {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  /** The peer's value for the same work, when there is one. */
-  readonly peer?: number;
-  /** biasloop speed / peer speed (> 1: biasloop is faster). */
-  readonly ratio?: number;
-  readonly note?: string;
-}
 
 const GROUPS = 8;
 const BOOT_ROWS = 100_000;
@@ -89,7 +79,7 @@ function runPeer(dir: string): PeerResult | undefined {
 
 export async function runMetricsBench(
   opts: { rows?: number; log?: (s: string) => void } = {},
-): Promise<MetricsBenchRow[]> {
+): Promise<BenchMeasurement[]> {
   const n = opts.rows ?? Number(process.env.BENCH_ROWS ?? 10_000_000);
   const log = opts.log ?? ((s: string) => console.log(s));
   log(
@@ -165,7 +155,7 @@ export async function runMetricsBench(
   }
   const bootName = (what: string) =>
     `bootstrap ${RESAMPLES}× over ${BOOT_ROWS.toLocaleString('en')} rows, ${what}`;
-  const results: MetricsBenchRow[] = [
+  const results: BenchMeasurement[] = [
     {
       name: 'confusion counts (one pass)',
       value: n / count.seconds,

@@ -4,16 +4,28 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { machine, type BenchResult } from './common.ts';
+import { machine, measurementsResult, type BenchResult } from './common.ts';
 import { runLoopBench } from './loop.ts';
 import { runMetricsBench } from './metrics.ts';
+import { runTheoryBench } from './theory.ts';
 
 const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
   loop: runLoopBench,
   metrics: async () => {
     const lines: string[] = [];
     const rows = await runMetricsBench({ log: (s) => lines.push(s) });
-    return { name: 'metrics', lines, numbers: Object.fromEntries(rows.map((r) => [r.name, r.value])) };
+    return measurementsResult('metrics', lines, rows);
+  },
+  theory: async () => {
+    const rows = await runTheoryBench();
+    const lines = [
+      'theory:',
+      ...rows.map(
+        (r) =>
+          `  ${r.name}: ${r.value.toFixed(r.unit === 's' ? 3 : 1)} ${r.unit}${r.note ? `  (${r.note})` : ''}`,
+      ),
+    ];
+    return measurementsResult('theory', lines, rows);
   },
 };
 

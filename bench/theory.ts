@@ -4,6 +4,7 @@
  * `runTheoryBench` into bench/run.ts. The numpy peer (bench/peers/theory_peer.py) runs the same
  * Gaussian-replace and Wright–Fisher simulations for comparison.
  */
+import type { BenchMeasurement } from './common.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,13 +17,6 @@ import { runLinreg } from '../src/theory/linreg.ts';
 import { theoryChartSeries } from '../src/theory/charts.ts';
 import { runWmle } from '../src/theory/wmle-run.ts';
 import { runWrightFisher } from '../src/theory/wright-fisher.ts';
-
-export interface BenchResult {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly note?: string;
-}
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -63,9 +57,9 @@ function cliSeconds(args: readonly string[], repeats: number): number {
   return medianOf(times);
 }
 
-export async function runTheoryBench(options: { repeats?: number } = {}): Promise<BenchResult[]> {
+export async function runTheoryBench(options: { repeats?: number } = {}): Promise<BenchMeasurement[]> {
   const repeats = options.repeats ?? 5;
-  const out: BenchResult[] = [];
+  const out: BenchMeasurement[] = [];
   const ms = (name: string, value: number, note?: string): void => {
     out.push({
       name,

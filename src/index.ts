@@ -88,3 +88,7 @@ export * from './analysis/index.ts';
 // results
 export { type MetricRow, metricRowsToCsv } from './results/rows.ts';
 export { experimentPaths, runPaths, readManifest, type ExperimentManifest } from './results/layout.ts';
+
+// theory simulators and report charts
+export * from './theory/index.ts';
+export * from './report/index.ts';

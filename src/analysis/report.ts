@@ -2,6 +2,7 @@
  * Renderings of score-file analyses: plain-text tables for the terminal, a JSON document (NaN as
  * null) and a long-format CSV. Pure functions returning strings; the CLI prints them.
  */
+import { formatTextTable } from '../report/text-table.ts';
 import { csvField, formatNumber } from '../results/rows.ts';
 import type { SetupAnalysis, TrendSummary } from './score-files.ts';
 
@@ -23,19 +24,13 @@ function signed(v: number, digits: number, unit = ''): string {
   return `${v >= 0 ? '+' : ''}${v.toFixed(digits)}${unit}`;
 }
 
-/** Left-pad every column to its widest cell. */
+/** Columns right-aligned except `alignLeft`, no rule. */
 function table(
   headerRow: readonly string[],
   rows: readonly (readonly string[])[],
   alignLeft: readonly number[] = [],
 ): string {
-  const widths = headerRow.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (r: readonly string[]) =>
-    r
-      .map((c, i) => (alignLeft.includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [fmt(headerRow), ...rows.map(fmt)].join('\n');
+  return formatTextTable(headerRow, rows, { alignLeft, rule: false }).trimEnd();
 }
 
 function generationLabel(a: SetupAnalysis, g: { generation: number; label?: string }): string {

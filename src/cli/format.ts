@@ -2,20 +2,6 @@
  * Terminal formatting shared by the commands: aligned tables and numbers.
  */
 
-/** Render rows as an aligned text table; numeric-looking cells are right-aligned. */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const numeric = header.map(
-    (_, j) => rows.length > 0 && rows.every((r) => /^[-+−]?[\d.]+|^NaN$|^–$/.test(r[j] ?? '')),
-  );
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, j) => (numeric[j] ? c.padStart(widths[j]) : c.padEnd(widths[j])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 /** A number with `digits` decimals; NaN as 'NaN'. */
 export function fmt(v: number, digits = 3): string {
   if (Number.isNaN(v)) return 'NaN';

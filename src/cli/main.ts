@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isBiasloopError } from '../core/errors.ts';
-import { packageVersion } from './version.ts';
+import { packageVersion } from '../core/version.ts';
 import { commandRegistrations } from './commands.ts';
 
 export function buildProgram(): Command {

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import { getPreset, listPresets } from '../spec/presets.ts';
-import { renderTable } from './format.ts';
+import { formatTextTable } from '../report/text-table.ts';
 
 export function registerPresetsCommand(program: Command): void {
   program
@@ -29,10 +29,10 @@ export function registerPresetsCommand(program: Command): void {
         return;
       }
       process.stdout.write(
-        renderTable(
+        formatTextTable(
           ['preset', 'what it runs'],
           presets.map((p) => [p.name, p.summary]),
-        ) + '\n',
+        ),
       );
       process.stdout.write(
         '\nRun one with `biasloop run <preset>`; see it with `biasloop presets --show <preset>`.\n',

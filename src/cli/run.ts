@@ -15,8 +15,9 @@ import {
 import { summarizeRuns, type SummaryCell } from '../loop/summary.ts';
 import { applyOverrides, parseSpecText, type RawSpec } from '../spec/load.ts';
 import { getPreset, listPresets } from '../spec/presets.ts';
-import { fmt, jsonSafe, renderTable } from './format.ts';
-import { packageVersion } from './version.ts';
+import { formatTextTable } from '../report/text-table.ts';
+import { fmt, jsonSafe } from './format.ts';
+import { packageVersion } from '../core/version.ts';
 
 interface RunFlags {
   set: string[];
@@ -176,11 +177,11 @@ function report(result: ExperimentResult, flags: RunFlags): void {
   const G = summary[0]?.lastGeneration ?? 0;
   process.stdout.write(
     `\n${result.plan.name}: ${result.runs.length} run(s), generation 0 → ${G} (mean over seeds, ± sd at generation ${G})\n\n` +
-      renderTable(
+      formatTextTable(
         ['variant', 'seeds', 'accuracy', 'demographic parity diff', 'equalized odds diff', 'synthetic share'],
         rows,
       ) +
-      `\n\nResults: ${result.dir}\n`,
+      `\nResults: ${result.dir}\n`,
   );
 }
 

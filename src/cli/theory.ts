@@ -11,7 +11,7 @@ import { defaultText, parseParamText, type ParamSpec } from '../theory/params.ts
 import { THEORY_MODELS, type TheoryModel } from '../theory/models.ts';
 import type { TheoryResult } from '../theory/result.ts';
 import { writeTheoryResults } from '../theory/write.ts';
-import { packageVersion } from './version.ts';
+import { packageVersion } from '../core/version.ts';
 
 interface CommonOptions {
   readonly json?: boolean;

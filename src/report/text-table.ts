@@ -22,14 +22,30 @@ export function formatSignificant(v: number, digits = 6): string {
   return `${m}e${exponent.startsWith('+') ? exponent.slice(1) : exponent}`;
 }
 
-/** Render rows under a header; a rule of dashes separates them. */
-export function formatTextTable(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+export interface TextTableOptions {
+  /** Columns to left-align; by default numeric-looking columns are right-aligned, the rest left. */
+  readonly alignLeft?: readonly number[];
+  /** A rule of dashes between the header and the rows (default true). */
+  readonly rule?: boolean;
+}
+
+/** Render rows under a header, columns padded to their widest cell (ends with a newline). */
+export function formatTextTable(
+  columns: readonly string[],
+  rows: readonly (readonly string[])[],
+  options: TextTableOptions = {},
+): string {
   const widths = columns.map((c, j) => Math.max(c.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const numericColumn = columns.map((_, j) => rows.length > 0 && rows.every((r) => NUMERIC.test(r[j] ?? '')));
+  const left = columns.map((_, j) =>
+    options.alignLeft !== undefined
+      ? options.alignLeft.includes(j)
+      : !(rows.length > 0 && rows.every((r) => NUMERIC.test(r[j] ?? ''))),
+  );
   const line = (cells: readonly string[]): string =>
     cells
-      .map((cell, j) => (numericColumn[j] ? cell.padStart(widths[j]) : cell.padEnd(widths[j])))
+      .map((cell, j) => (left[j] ? cell.padEnd(widths[j]) : cell.padStart(widths[j])))
       .join('  ')
       .trimEnd();
-  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+  const rule = options.rule === false ? [] : [widths.map((w) => '-'.repeat(w)).join('  ')];
+  return [line(columns), ...rule, ...rows.map(line)].join('\n') + '\n';
 }

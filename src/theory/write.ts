@@ -12,7 +12,8 @@
  * The experiment id is deterministic, so running the same parameters again rewrites the same
  * directory with identical metrics (the manifest keeps its first `createdAt`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { packageVersion } from '../core/version.ts';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../core/files.ts';
 import {
@@ -42,15 +43,6 @@ export interface WrittenTheoryResults {
   readonly experimentId: string;
   /** Every file written, relative to `dir`. */
   readonly files: readonly string[];
-}
-
-function packageVersion(): string {
-  try {
-    const path = new URL('../../package.json', import.meta.url);
-    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }
 
 export async function writeTheoryResults(
