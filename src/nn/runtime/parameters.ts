@@ -67,3 +67,16 @@ export function cloneParameters(values: ReadonlyMap<string, FloatArray>): Parame
   for (const [k, v] of values) out.set(k, v.slice());
   return out;
 }
+
+/** The subset of `values` that `model` takes (e.g. the decoder's weights out of a whole VAE). */
+export function selectParameters(
+  model: CompiledModel,
+  values: ReadonlyMap<string, FloatArray>,
+): ParameterValues {
+  const out: ParameterValues = new Map();
+  for (const s of parameterSpecs(model)) {
+    const v = values.get(s.name);
+    if (v !== undefined) out.set(s.name, v);
+  }
+  return out;
+}
