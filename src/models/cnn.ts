@@ -31,6 +31,24 @@ export interface CnnClassifierOptions {
   readonly training?: Partial<TrainingConfig>;
 }
 
+export interface CnnArchitecture {
+  readonly channels: readonly number[];
+  readonly kernel: number;
+  readonly hidden: number;
+  readonly dropoutRate: number;
+}
+
+/** The CNN's logits [batch, classes] for images x [batch, C, H, W]. */
+export function cnnLogits(x: Tensor, classes: number, a: CnnArchitecture): Tensor {
+  let h = x;
+  a.channels.forEach((c, i) => {
+    h = maxPool2d(relu(conv2dLayer(h, `conv${i + 1}`, c, { kernel: a.kernel })), 2);
+  });
+  h = reshape(h, [h.shape[0], -1]);
+  h = dropout(relu(dense(h, 'fc1', a.hidden)), a.dropoutRate);
+  return dense(h, 'fc2', classes, { init: 'glorot' });
+}
+
 export class CnnClassifier extends NeuralClassifier {
   readonly kind = 'cnn';
   readonly channels: readonly number[];
@@ -95,13 +113,7 @@ export class CnnClassifier extends NeuralClassifier {
   }
 
   protected network(x: Tensor, classes: number): Tensor {
-    let h = x;
-    this.channels.forEach((c, i) => {
-      h = maxPool2d(relu(conv2dLayer(h, `conv${i + 1}`, c, { kernel: this.kernel })), 2);
-    });
-    h = reshape(h, [h.shape[0], -1]);
-    h = dropout(relu(dense(h, 'fc1', this.hidden)), this.dropoutRate);
-    return dense(h, 'fc2', classes, { init: 'glorot' });
+    return cnnLogits(x, classes, this);
   }
 
   protected architecture(): Record<string, unknown> {

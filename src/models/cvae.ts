@@ -18,14 +18,10 @@ import type { Rng } from '../core/rng.ts';
 import type { CompiledModel } from '../nn/compile.ts';
 import { compileInference, compileTraining } from '../nn/compile.ts';
 import { exportOnnx } from '../nn/export.ts';
-import type { Tensor } from '../nn/graph.ts';
 import { Graph } from '../nn/graph.ts';
-import { conv2dLayer, convTranspose2dLayer, dense } from '../nn/layers.ts';
-import { binaryCrossEntropyWithLogits, gaussianKl } from '../nn/losses.ts';
-import { relu, sigmoid } from '../nn/ops/activations.ts';
-import { randomNormal } from '../nn/ops/dropout.ts';
-import { add, exp, mul } from '../nn/ops/elementwise.ts';
-import { concat, reshape } from '../nn/ops/shape-ops.ts';
+import { sigmoid } from '../nn/ops/activations.ts';
+import type { CvaeArchitecture } from './neural/cvae-network.ts';
+import { cvaeDecoder, cvaeLoss } from './neural/cvae-network.ts';
 import { InferenceSession } from '../nn/runtime/inference-session.ts';
 import type { ParameterValues } from '../nn/runtime/parameters.ts';
 import {
@@ -140,29 +136,9 @@ export class ConditionalVae implements Generator {
     return [c, h, w];
   }
 
-  private decoder(z: Tensor, cond: Tensor, imageShape: readonly number[]): Tensor {
-    const g = z.graph;
-    return g.scope('decoder', () => {
-      const [c, h, w] = imageShape;
-      const levels = this.channels.length;
-      const top = this.channels[levels - 1];
-      const hh = h / 2 ** levels;
-      const ww = w / 2 ** levels;
-      let t = relu(dense(concat([z, cond], 1), 'fc1', this.hidden));
-      t = relu(dense(t, 'fc2', top * hh * ww));
-      t = reshape(t, [t.shape[0], top, hh, ww]);
-      for (let i = levels - 1; i >= 0; i--) {
-        const out = i === 0 ? c : this.channels[i - 1];
-        t = convTranspose2dLayer(t, `deconv${i + 1}`, out, {
-          kernel: 4,
-          stride: 2,
-          padding: 1,
-          init: i === 0 ? 'glorot' : 'he',
-        });
-        if (i > 0) t = relu(t);
-      }
-      return t;
-    });
+  /** The network architecture for images of `imageShape` with these classes and groups. */
+  architectureFor(imageShape: readonly number[], classes: number, groups: number): CvaeArchitecture {
+    return { imageShape, classes, groups, channels: this.channels, hidden: this.hidden, latent: this.latent };
   }
 
   private compile(imageShape: readonly number[], classes: number, groups: number): Compiled {
@@ -180,24 +156,8 @@ export class ConditionalVae implements Generator {
     const x = g.input('x', ['batch', ...imageShape]);
     const cond = g.input('cond', ['batch', condWidth]);
     const weights = g.input('w', ['batch']);
-    const { mu, logVar } = g.scope('encoder', () => {
-      let t = x;
-      this.channels.forEach((ch, i) => {
-        t = relu(conv2dLayer(t, `conv${i + 1}`, ch, { kernel: 4, stride: 2, padding: 1 }));
-      });
-      t = reshape(t, [t.shape[0], -1]);
-      t = relu(dense(concat([t, cond], 1), 'fc1', this.hidden));
-      return {
-        mu: dense(t, 'mu', this.latent, { init: 'glorot' }),
-        logVar: dense(t, 'log_var', this.latent, { init: 'glorot' }),
-      };
-    });
-    const eps = randomNormal(mu, ['batch', this.latent]);
-    const z = add(mu, mul(exp(mul(logVar, 0.5)), eps));
-    const logits = this.decoder(z, cond, imageShape);
-    const reconstruction = binaryCrossEntropyWithLogits(logits, x, { sampleWeights: weights });
-    const kl = gaussianKl(mu, logVar, { sampleWeights: weights });
-    const loss = add(reconstruction, mul(kl, this.beta));
+    const arch = this.architectureFor(imageShape, classes, groups);
+    const { loss, reconstruction, kl } = cvaeLoss(x, cond, weights, arch, this.beta);
     const training = compileTraining(g, loss, {
       optimizer: optimizerOf(this.training),
       clipGradNorm: this.training.clipGradNorm,
@@ -207,7 +167,7 @@ export class ConditionalVae implements Generator {
     const d = new Graph({ training: false });
     const zIn = d.input('z', ['batch', this.latent]);
     const condIn = d.input('cond', ['batch', condWidth]);
-    const decoder = compileInference(d, { images: sigmoid(this.decoder(zIn, condIn, imageShape)) });
+    const decoder = compileInference(d, { images: sigmoid(cvaeDecoder(zIn, condIn, arch)) });
     const fingerprint = fingerprintOf({
       kind: this.kind,
       channels: this.channels,

@@ -7,7 +7,7 @@ import { gradCheck } from './gradcheck.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { Graph } from '../../src/nn/graph.ts';
 import { encodeGraph } from '../../src/nn/onnx/encode.ts';
-import { OrtSession, OrtTensor } from '../../src/nn/runtime/ort-session.ts';
+import { OrtSession } from '../../src/nn/runtime/ort-session.ts';
 import {
   binaryCrossEntropyWithLogits,
   gaussianKl,

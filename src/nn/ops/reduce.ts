@@ -6,7 +6,7 @@
 import type { OpDefinition, Tensor } from '../graph.ts';
 import { apply1 } from '../graph.ts';
 import { normaliseAxis } from '../shape.ts';
-import { bin, cast, expandLike, reduce, reducedShape, reshapeTo } from './emit.ts';
+import { bin, cast, expandLike, reducedShape, reshapeTo } from './emit.ts';
 
 interface ReduceAttrs {
   axes: number[];

@@ -11,7 +11,8 @@ import type { CompiledModel } from '../compile.ts';
 import { stepScalars } from '../optimizers.ts';
 import type { Feeds } from './feeds.ts';
 import { bindDimensions, randomTensor, scalarTensor, toOrtTensor } from './feeds.ts';
-import { OrtSession, OrtTensor } from './ort-session.ts';
+import type { OrtTensor } from './ort-session.ts';
+import { OrtSession } from './ort-session.ts';
 import type { FloatArray, ParameterValues } from './parameters.ts';
 import { checkParameters, parameterSpecs } from './parameters.ts';
 
