@@ -97,7 +97,7 @@ export class CnnClassifier extends NeuralClassifier {
       );
     }
     const [c, h, w] = shape;
-    if (c > 4 && h <= 4) {
+    if (w <= 4 && c > 4) {
       throw new BiasloopError(
         'data',
         `cnn: featureShape [${shape.join(', ')}] looks channels-last (NHWC); images must be NCHW [channels, height, width]`,
