@@ -34,6 +34,11 @@ const native = require('onnxruntime-node/dist/binding.js') as NativeBinding;
 export interface OrtSessionOptions {
   /** Intra-op threads (1 for reproducible runs and for one-model-per-worker parallelism). */
   readonly threads?: number;
+  /**
+   * Let idle intra-op threads spin-wait for work (ORT's default, fastest on a quiet machine). Turn it
+   * off when the cores are shared with other busy processes: spinning threads then steal CPU time.
+   */
+  readonly spinning?: boolean;
 }
 
 export class OrtSession {
@@ -58,6 +63,7 @@ export class OrtSession {
         enableCpuMemArena: true,
         enableMemPattern: true,
         logSeverityLevel: 3,
+        extra: { session: { intra_op: { allow_spinning: options.spinning === false ? '0' : '1' } } },
       });
     } catch (e) {
       throw new Error(`onnxruntime could not load the generated model: ${(e as Error).message}`);

@@ -19,6 +19,8 @@ import { checkParameters, parameterSpecs } from './parameters.ts';
 export interface TrainingSessionOptions {
   /** ORT intra-op threads (default 1: reproducible). */
   readonly threads?: number;
+  /** Spin-waiting intra-op threads (default true); see OrtSessionOptions. */
+  readonly spinning?: boolean;
   /** Stream for random inputs (dropout masks, noise); step t draws from `rng.fork('step', t)`. */
   readonly rng: Rng;
   /** Weight decay fed to the step (default: the optimizer's). */
@@ -53,7 +55,7 @@ export class TrainingSession {
       throw new BiasloopError('usage', 'TrainingSession needs a model from compileTraining');
     }
     this.model = model;
-    this.session = new OrtSession(model.bytes, { threads: options.threads });
+    this.session = new OrtSession(model.bytes, { threads: options.threads, spinning: options.spinning });
     this.rng = options.rng;
     this.weightDecay = options.weightDecay ?? model.optimizer.weightDecay;
     this.outputNames = model.outputs.map((o) => o.name);
