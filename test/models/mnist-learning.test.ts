@@ -53,7 +53,11 @@ describe('MNIST', () => {
     const classes: number[] = [];
     const colours: number[] = [];
     for (let c = 0; c < 10; c++) {
-      for (let k = 0; k < 2; k++) for (let r = 0; r < perCell; r++) (classes.push(c), colours.push(k));
+      for (let k = 0; k < 2; k++)
+        for (let r = 0; r < perCell; r++) {
+          classes.push(c);
+          colours.push(k);
+        }
     }
     const images = vae.generate(classes, colours, Rng.stream(1, 'cvae-samples'), 1);
     const n = classes.length;
