@@ -40,7 +40,7 @@ export function dense(x: Tensor, name: string, out: number, options: DenseOption
     const b = options.bias === false ? undefined : g.param('bias', [out], init.zeros());
     if (x.rank === 2) return linear(x, w, b);
     const flat = reshape(x, [-1, inFeatures]);
-    return reshape(linear(flat, w, b), [...x.shape.slice(0, -1), out]);
+    return reshape(linear(flat, w, b), [...x.shape.slice(0, -1), out], x);
   });
 }
 

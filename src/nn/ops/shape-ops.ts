@@ -9,20 +9,37 @@ import { reshapeLike, shapeTensor, transposeRaw } from './emit.ts';
 
 const ReshapeOp: OpDefinition<{ target: Shape; shape: Dim[] }> = {
   name: 'Reshape',
+  // Input 1 (optional) only lends its runtime dimensions to the target shape.
+  nonDifferentiable: [1],
   infer: ([x], { shape }) => [{ shape, dtype: x.dtype }],
-  emit(g, [x], [y], { target }) {
-    g.node('Reshape', [x.name, shapeTensor(target, x).name], [y]);
+  emit(g, [x, dimsFrom], [y], { target }) {
+    g.node('Reshape', [x.name, shapeTensor(target, dimsFrom ?? x).name], [y]);
   },
   backward({ inputs: [x], outputGrads: [dy], needsGrad }) {
-    if (dy === undefined || !needsGrad[0]) return [undefined];
-    return [reshapeLike(dy, x)];
+    if (dy === undefined || !needsGrad[0]) return [undefined, undefined];
+    return [reshapeLike(dy, x), undefined];
   },
 };
 
-/** Reshape to `shape` (at most one -1; symbolic dimensions must come from the input). */
-export function reshape(x: Tensor, shape: Shape): Tensor {
-  const resolved = reshapeTarget(x.graph.where('Reshape'), x.shape, shape);
-  return apply1(ReshapeOp, [x], { target: shape, shape: resolved });
+/**
+ * Reshape to `shape` (at most one -1). Symbolic dimensions must come from the input, or from
+ * `dimsFrom` when given: e.g. un-flattening [batch*T, C] back to [batch, T, C] takes `batch` from the
+ * tensor that had it (element counts are then checked at run time).
+ */
+export function reshape(x: Tensor, shape: Shape, dimsFrom?: Tensor): Tensor {
+  const where = x.graph.where('Reshape');
+  if (dimsFrom === undefined) {
+    const resolved = reshapeTarget(where, x.shape, shape);
+    return apply1(ReshapeOp, [x], { target: shape, shape: resolved });
+  }
+  for (const d of shape) {
+    if (typeof d === 'string' && !dimsFrom.shape.includes(d)) {
+      throw shapeError(where, `target ${formatShape(shape)} uses dimension '${d}' that ${dimsFrom} lacks`);
+    }
+    if (d === -1)
+      throw shapeError(where, `target ${formatShape(shape)} may not use -1 together with dimsFrom`);
+  }
+  return apply1(ReshapeOp, [x, dimsFrom], { target: shape, shape: [...shape] });
 }
 
 const TransposeOp: OpDefinition<{ perm: number[] }> = {
