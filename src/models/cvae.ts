@@ -49,7 +49,7 @@ export interface ConditionalVaeOptions {
   /**
    * Weight of the KL term (β-VAE; default 4). β > 1 keeps the latent code from carrying the class and
    * colour, so samples follow the requested cell: on Colorized MNIST (4,000 images, 12 epochs) β = 1
-   * gave 52–73% class consistency and β = 4 gave 95% (docs/nn.md).
+   * gave 52–73% class consistency and β = 4 gave 95–98% (docs/nn.md).
    */
   readonly beta?: number;
   readonly training?: Partial<TrainingConfig>;

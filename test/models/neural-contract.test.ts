@@ -201,6 +201,17 @@ describe('image models reject bad input clearly', () => {
     );
   });
 
+  it('a CNN fit is reproducible: same seed, identical weights', () => {
+    const fit = (): Map<string, Float32Array | Float64Array> => {
+      const cnn = new CnnClassifier({ channels: [4, 8], hidden: 16, dropout: 0.2, training: { epochs: 1 } });
+      cnn.fit(grey, { rng: Rng.stream(9, 'cnn') });
+      return cnn.parameters();
+    };
+    const a = fit();
+    const b = fit();
+    for (const [name, v] of a) expect(b.get(name)).toEqual(v);
+  });
+
   it('predicting rows of the wrong width', () => {
     const cnn = new CnnClassifier({ training: { epochs: 1 } });
     cnn.fit(grey, { rng: Rng.stream(1) });
