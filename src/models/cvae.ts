@@ -376,7 +376,12 @@ export class ConditionalVae implements Generator {
   }
 
   importState(state: ModelState): void {
-    if (state.kind !== this.kind) assertStateMatches(state, this.kind, '');
+    if (state.kind !== this.kind) {
+      throw new BiasloopError(
+        'checkpoint',
+        `checkpoint holds a '${state.kind}' model, not a '${this.kind}' model`,
+      );
+    }
     const imageShape = metaJson<number[]>(state, 'imageShape');
     const schema = metaJson<DatasetSchema>(state, 'schema');
     const { classes, groups } = state.meta;

@@ -265,7 +265,12 @@ export abstract class NeuralClassifier implements Classifier {
   }
 
   importState(state: ModelState): void {
-    if (state.kind !== this.kind) assertStateMatches(state, this.kind, '');
+    if (state.kind !== this.kind) {
+      throw new BiasloopError(
+        'checkpoint',
+        `checkpoint holds a '${state.kind}' model, not a '${this.kind}' model`,
+      );
+    }
     const inputShape = metaJson<number[]>(state, 'inputShape');
     const classes = state.meta.classes;
     if (!Array.isArray(inputShape) || typeof classes !== 'number') {
