@@ -8,14 +8,16 @@
  * emits the op's ONNX nodes, and records the application on the graph's tape for `gradients()`.
  */
 import { BiasloopError } from '../core/errors.ts';
-import type { Dim, Shape } from './shape.ts';
+import type { Shape } from './shape.ts';
 import { formatShape, isStatic, staticSize } from './shape.ts';
-import type { AttributeProtoJson, NodeProtoJson, TensorProtoJson } from './onnx/proto.ts';
-import { OnnxAttributeType, OnnxDataType } from './onnx/proto.ts';
+import type { NodeProtoJson, TensorProtoJson } from './onnx/proto.ts';
+import type { Attrs, DType } from './onnx/nodes.ts';
+import { makeNode, tensorProto } from './onnx/nodes.ts';
 import type { Initializer } from './init.ts';
 
 export type FloatType = 'float32' | 'float64';
-export type DType = FloatType | 'int64' | 'bool';
+export type { AttrValue, Attrs, DType } from './onnx/nodes.ts';
+export { ONNX_DTYPE, attr, dimProto, tensorProto } from './onnx/nodes.ts';
 
 /** A symbolic tensor: a named value in the graph with a static (possibly symbolic) shape. */
 export class Tensor {
@@ -72,17 +74,6 @@ export interface GraphOutput {
   readonly tensor: Tensor;
 }
 
-/** One ONNX attribute value, tagged with its type. */
-export type AttrValue =
-  | { readonly int: number }
-  | { readonly float: number }
-  | { readonly ints: readonly number[] }
-  | { readonly floats: readonly number[] }
-  | { readonly string: string }
-  | { readonly tensor: TensorProtoJson };
-
-export type Attrs = Readonly<Record<string, AttrValue>>;
-
 /** What a backward rule receives. */
 export interface BackwardContext<A> {
   readonly graph: Graph;
@@ -131,13 +122,6 @@ export interface GraphOptions {
   /** Training graph (dropout active, random inputs drawn) or inference graph. */
   readonly training?: boolean;
 }
-
-export const ONNX_DTYPE: Readonly<Record<DType, number>> = {
-  float32: OnnxDataType.float32,
-  float64: OnnxDataType.float64,
-  int64: OnnxDataType.int64,
-  bool: OnnxDataType.bool,
-};
 
 export class Graph {
   readonly floatType: FloatType;
@@ -277,9 +261,15 @@ export class Graph {
     return t;
   }
 
-  /** A constant int64 vector (shapes, axes, pads). */
+  /** A cached constant int64 vector (shapes, axes, pads). */
   int64s(values: readonly number[]): Tensor {
-    return this.constant(values, [values.length], 'int64');
+    const key = `int64s:${values.join(',')}`;
+    let t = this.scalarCache.get(key);
+    if (t === undefined) {
+      t = this.constant(values, [values.length], 'int64');
+      this.scalarCache.set(key, t);
+    }
+    return t;
   }
 
   /** Declare a graph output named `name` with the value of `tensor`. */
@@ -378,73 +368,4 @@ export function applyOp<A>(op: OpDefinition<A>, inputs: readonly Tensor[], attrs
 /** Apply a single-output op. */
 export function apply1<A>(op: OpDefinition<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   return applyOp(op, inputs, attrs)[0];
-}
-
-function makeNode(
-  opType: string,
-  inputs: readonly string[],
-  outputs: readonly string[],
-  attrs: Attrs,
-  name: string,
-): NodeProtoJson {
-  return {
-    opType,
-    input: [...inputs],
-    output: [...outputs],
-    name,
-    attribute: Object.entries(attrs).map(([key, v]) => encodeAttr(key, v)),
-  };
-}
-
-function encodeAttr(name: string, v: AttrValue): AttributeProtoJson {
-  if ('int' in v) return { name, type: OnnxAttributeType.INT, i: v.int };
-  if ('float' in v) return { name, type: OnnxAttributeType.FLOAT, f: v.float };
-  if ('ints' in v) return { name, type: OnnxAttributeType.INTS, ints: [...v.ints] };
-  if ('floats' in v) return { name, type: OnnxAttributeType.FLOATS, floats: [...v.floats] };
-  if ('string' in v) {
-    return { name, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(v.string) };
-  }
-  return { name, type: OnnxAttributeType.TENSOR, t: v.tensor };
-}
-
-/** An ONNX TensorProto with raw little-endian data. */
-export function tensorProto(
-  name: string,
-  values: ArrayLike<number>,
-  dims: readonly number[],
-  dtype: DType,
-): TensorProtoJson {
-  let bytes: Uint8Array;
-  switch (dtype) {
-    case 'float32':
-      bytes = new Uint8Array(Float32Array.from(values).buffer);
-      break;
-    case 'float64':
-      bytes = new Uint8Array(Float64Array.from(values).buffer);
-      break;
-    case 'int64': {
-      const a = new BigInt64Array(values.length);
-      for (let i = 0; i < values.length; i++) a[i] = BigInt(values[i]);
-      bytes = new Uint8Array(a.buffer);
-      break;
-    }
-    case 'bool':
-      bytes = Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
-      break;
-  }
-  return { name, dims: [...dims], dataType: ONNX_DTYPE[dtype], rawData: bytes };
-}
-
-/** Attribute helpers. */
-export const attr = {
-  int: (v: number): AttrValue => ({ int: v }),
-  float: (v: number): AttrValue => ({ float: v }),
-  ints: (v: readonly number[]): AttrValue => ({ ints: v }),
-  floats: (v: readonly number[]): AttrValue => ({ floats: v }),
-  string: (v: string): AttrValue => ({ string: v }),
-};
-
-/** Dims of a shape as ONNX value-info entries. */
-export function dimProto(d: Dim): { dimValue: number } | { dimParam: string } {
-  return typeof d === 'number' ? { dimValue: d } : { dimParam: d };
 }
