@@ -6,6 +6,11 @@
  * with overlapping windows a position can win several windows, so the gradient is a
  * `ScatterElements(reduction='add')` of dY onto the flattened input.
  * AveragePool's gradient is a depthwise ConvTranspose of dY with a constant 1/(k·k) kernel.
+ *
+ * ORT's MaxPool is much slower with the Indices output than without (~24% of the benchmark CNN's
+ * step in a profile), but the index-free alternative, Equal(x, upsampled y) as a mask, sends the
+ * gradient to every tied maximum: after a conv over a flat image region all four window values equal
+ * the bias, so bias gradients would differ from PyTorch's. We keep the exact, indexed recipe.
  */
 import type { OpDefinition, Tensor } from '../graph.ts';
 import { applyOp, apply1 } from '../graph.ts';
