@@ -59,8 +59,20 @@ export function gradCheck(
     for (let k = 0; k < n; k++) out[k] = s.values !== undefined ? s.values[k] : rng.normal();
     return out;
   });
+  // Random inputs (dropout masks, noise) are drawn once and held fixed across evaluations.
+  const fixed: Record<string, OrtTensor> = {};
+  for (const r of g.inputsOf('random')) {
+    const dims = r.tensor.shape as number[];
+    const size = dims.reduce((p, d) => p * d, 1);
+    const fill = r.random;
+    const data = new Arr(size);
+    for (let k = 0; k < size; k++) {
+      data[k] = fill?.kind === 'dropout' ? (rng.float() < fill.rate ? 0 : 1 / (1 - fill.rate)) : rng.normal();
+    }
+    fixed[r.tensor.name] = new OrtTensor(floatType, data, dims);
+  }
   const feeds = (): Record<string, OrtTensor> => {
-    const f: Record<string, OrtTensor> = {};
+    const f: Record<string, OrtTensor> = { ...fixed };
     specs.forEach((s, i) => {
       f[s.name] = new OrtTensor(s.int64 ? 'int64' : floatType, values[i], [...s.shape]);
     });

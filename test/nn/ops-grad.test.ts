@@ -22,6 +22,7 @@ import { embedding } from '../../src/nn/ops/embedding.ts';
 import { concat, reshape, slice, transpose } from '../../src/nn/ops/shape-ops.ts';
 import { reduceMean, reduceSum } from '../../src/nn/ops/reduce.ts';
 import { bceWithLogitsElementwise } from '../../src/nn/ops/loss-ops.ts';
+import { dropout } from '../../src/nn/ops/dropout.ts';
 
 interface Case {
   readonly name: string;
@@ -341,6 +342,12 @@ const cases: Case[] = [
       { name: 't', shape: [6], values: [0, 1, 0.3, 1, 0.8, 0] },
     ],
     build: ([z, t]) => bceWithLogitsElementwise(z, t),
+  },
+  {
+    name: 'Dropout (mask held fixed)',
+    floatType: F64,
+    inputs: [{ name: 'x', shape: [4, 6] }],
+    build: ([x]) => dropout(x, 0.4),
   },
 ];
 
