@@ -12,6 +12,7 @@
  *
  * Usage: `npx tsx bench/nn.ts` (standalone) or `runNnBench()` from bench/run.ts.
  */
+import type { BenchResult } from './common.ts';
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -23,13 +24,6 @@ import { adam } from '../src/nn/optimizers.ts';
 import { initParameters } from '../src/nn/runtime/parameters.ts';
 import { TrainingSession } from '../src/nn/runtime/training-session.ts';
 import { cnnLogits } from '../src/models/cnn.ts';
-
-/** Same shape as bench/common.ts's BenchResult (the lead's runner prints `lines`, records `numbers`). */
-export interface NnBenchResult {
-  readonly name: string;
-  readonly lines: readonly string[];
-  readonly numbers: Readonly<Record<string, number | string>>;
-}
 
 const N = 10_000;
 const BATCH = 64;
@@ -118,7 +112,7 @@ function runPeer(threads: number, passive: boolean): Measurement | string {
   };
 }
 
-export async function runNnBench(): Promise<NnBenchResult[]> {
+export async function runNnBench(): Promise<BenchResult[]> {
   const c = cpus();
   const machine = `${c[0]?.model ?? 'unknown CPU'} × ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const lines = [

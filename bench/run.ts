@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { machine, measurementsResult, type BenchResult } from './common.ts';
 import { runLoopBench } from './loop.ts';
 import { runMetricsBench } from './metrics.ts';
+import { runNnBench } from './nn.ts';
 import { runTheoryBench } from './theory.ts';
 
 const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
     const rows = await runMetricsBench({ log: (s) => lines.push(s) });
     return measurementsResult('metrics', lines, rows);
   },
+  nn: runNnBench,
   theory: async () => {
     const rows = await runTheoryBench();
     const lines = [

@@ -92,3 +92,11 @@ export { experimentPaths, runPaths, readManifest, type ExperimentManifest } from
 // theory simulators and report charts
 export * from './theory/index.ts';
 export * from './report/index.ts';
+
+// neural engine and neural models
+export * as nn from './nn/index.ts';
+export { MlpClassifier } from './models/mlp.ts';
+export { CnnClassifier } from './models/cnn.ts';
+export { ConditionalVae } from './models/cvae.ts';
+export { loadMnist, mnistSplit, mnistDataset } from './data/mnist.ts';
+export { colorizeMnist, coloredMnist } from './data/colored-mnist.ts';
