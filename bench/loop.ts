@@ -19,6 +19,11 @@ export async function runLoopBench(): Promise<BenchResult> {
     generator: { kind: 'gaussian' },
     strategy: { kind: 'replace' },
     model: { kind: 'logistic', l2, tol, solver: 'lbfgs' },
+    // The same measurements as the peer: accuracy, demographic parity and equalized odds on the test set.
+    metrics: {
+      select: ['accuracy', 'demographic_parity_difference', 'equalized_odds_difference'],
+      synthetic: false,
+    },
   });
   // Warm-up run (JIT), then the timed run; per-generation times from the generation events.
   await executeRun(planExperiment({ generations: 2, data: { source: 'synthetic', n: 5000, dim } }).runs[0]);

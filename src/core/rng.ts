@@ -81,10 +81,11 @@ export class Rng {
     this.seed = seed;
     this.path = path;
     const [a, b, c, d] = hash128([String(seed), ...path.map(String)].join('/'));
-    this.s0 = a;
-    this.s1 = b;
-    this.s2 = c;
-    this.s3 = d;
+    // The state is kept as signed int32 values so V8 holds it in integer registers.
+    this.s0 = a | 0;
+    this.s1 = b | 0;
+    this.s2 = c | 0;
+    this.s3 = d | 0;
     if ((a | b | c | d) === 0) this.s0 = 1; // the all-zero state is the one fixed point
   }
 
@@ -99,7 +100,7 @@ export class Rng {
    */
   static fromState(words: readonly [number, number, number, number]): Rng {
     const r = new Rng(0, ['fromState']);
-    [r.s0, r.s1, r.s2, r.s3] = words.map((w) => w >>> 0);
+    [r.s0, r.s1, r.s2, r.s3] = words.map((w) => w | 0);
     return r;
   }
 

@@ -77,6 +77,7 @@ export function wasserstein1(
   weightsB?: ArrayLike<number>,
 ): number {
   if (a.length === 0 || b.length === 0) return NaN;
+  if (weightsA === undefined && weightsB === undefined) return wasserstein1Unweighted(a, b);
   const ia = sortedOrder(a);
   const ib = sortedOrder(b);
   const wa = totalWeight(a.length, weightsA);
@@ -99,6 +100,40 @@ export function wasserstein1(
     }
     while (j < ib.length && b[ib[j]] === next) {
       fb += (weightsB === undefined ? 1 : weightsB[ib[j]]) / wb;
+      j++;
+    }
+  }
+  return dist;
+}
+
+/** The unweighted case: sort copies natively (no comparator) and merge the two step functions. */
+function wasserstein1Unweighted(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const sa = Float64Array.from(a);
+  const sb = Float64Array.from(b);
+  for (let i = 0; i < sa.length; i++)
+    if (Number.isNaN(sa[i])) throw new RangeError(`sample value ${i} is NaN`);
+  for (let i = 0; i < sb.length; i++)
+    if (Number.isNaN(sb[i])) throw new RangeError(`sample value ${i} is NaN`);
+  sa.sort();
+  sb.sort();
+  const stepA = 1 / sa.length;
+  const stepB = 1 / sb.length;
+  let i = 0;
+  let j = 0;
+  let fa = 0;
+  let fb = 0;
+  let dist = 0;
+  let x = Math.min(sa[0], sb[0]);
+  while (i < sa.length || j < sb.length) {
+    const next = Math.min(i < sa.length ? sa[i] : Infinity, j < sb.length ? sb[j] : Infinity);
+    dist += Math.abs(fa - fb) * (next - x);
+    x = next;
+    while (i < sa.length && sa[i] === next) {
+      fa += stepA;
+      i++;
+    }
+    while (j < sb.length && sb[j] === next) {
+      fb += stepB;
       j++;
     }
   }

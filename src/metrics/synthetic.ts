@@ -31,6 +31,11 @@ export interface SyntheticSetInput {
   /** Needed for the MMD subsample when a set has more than `mmdSampleSize` rows. */
   readonly rng?: Rng;
   readonly mmdSampleSize?: number;
+  /**
+   * Wasserstein-1, variance ratio and Fréchet distance are computed on at most this many rows of each
+   * set (a seeded subsample; default 10,000), which bounds their cost whatever the data size.
+   */
+  readonly distanceSampleSize?: number;
   readonly frechetMaxDim?: number;
   /**
    * RBF bandwidth σ for the MMD, on the real-standardised scale. Default: the median heuristic on the
@@ -119,22 +124,29 @@ export function syntheticSetMetrics(input: SyntheticSetInput): MetricRow[] {
   const d = ds.d;
   if (d === 0 || ds.n < 2 || real.n < 2) return rows;
   const standardise = standardiser(real);
-  const xs = standardise(ds.x, ds.n);
-  const xr = standardise(real.x, real.n);
+  const xsAll = standardise(ds.x, ds.n);
+  const xrAll = standardise(real.x, real.n);
+  const m = input.mmdSampleSize ?? 500;
+  const cap = input.distanceSampleSize ?? 10_000;
+  if (input.rng === undefined && (ds.n > Math.min(m, cap) || real.n > Math.min(m, cap))) {
+    throw new RangeError('syntheticSetMetrics: an rng is needed to subsample large sets');
+  }
+  const xs =
+    ds.n > cap ? subsampleRows(xsAll, d, cap, (input.rng as Rng).fork('distance', 'synthetic')) : xsAll;
+  const xr = real.n > cap ? subsampleRows(xrAll, d, cap, (input.rng as Rng).fork('distance', 'real')) : xrAll;
+  const ns = xs.length / d;
+  const nr = xr.length / d;
   let w = 0;
-  const colS = new Float64Array(ds.n);
-  const colR = new Float64Array(real.n);
+  const colS = new Float64Array(ns);
+  const colR = new Float64Array(nr);
   for (let k = 0; k < d; k++) {
-    for (let i = 0; i < ds.n; i++) colS[i] = xs[i * d + k];
-    for (let i = 0; i < real.n; i++) colR[i] = xr[i * d + k];
+    for (let i = 0; i < ns; i++) colS[i] = xs[i * d + k];
+    for (let i = 0; i < nr; i++) colR[i] = xr[i * d + k];
     w += wasserstein1(colS, colR);
   }
   push('wasserstein1', w / d);
-  push('variance_ratio', varianceRatio(ds.x, real.x, d));
-  const m = input.mmdSampleSize ?? 500;
-  if (input.rng === undefined && (ds.n > m || real.n > m)) {
-    throw new RangeError('syntheticSetMetrics: an rng is needed to subsample for MMD');
-  }
+  // The variance ratio is scale-free: standardising both sets by the real data leaves it unchanged.
+  push('variance_ratio', varianceRatio(xs, xr, d));
   const subS = input.rng === undefined ? xs : subsampleRows(xs, d, m, input.rng.fork('mmd', 'synthetic'));
   const subR = input.rng === undefined ? xr : subsampleRows(xr, d, m, input.rng.fork('mmd', 'real'));
   push(

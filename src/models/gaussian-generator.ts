@@ -16,6 +16,7 @@ import { BiasloopError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { allocateCells, assembleSynthetic } from './cell-sampling.ts';
 import { choleskyJittered, weightedMoments } from './linalg.ts';
+import { CentredGramKernel, CorrelatedRowsKernel } from './tabular-kernels.ts';
 import {
   assertStateMatches,
   type FitContext,
@@ -49,6 +50,8 @@ export class GaussianGenerator implements Generator {
   means: Float64Array[] = [];
   factors: Float64Array[] = [];
   cellWeights: Float64Array = new Float64Array(0);
+  private readonly rowsKernel = new CorrelatedRowsKernel();
+  private readonly gram = new CentredGramKernel();
 
   constructor(options: Partial<GaussianGeneratorOptions> = {}) {
     this.options = { ...DEFAULT_GAUSSIAN_OPTIONS, ...options };
@@ -79,6 +82,8 @@ export class GaussianGenerator implements Generator {
         Int32Array.from({ length: data.n }, (_, i) => i),
         w,
         this.options.estimator,
+        'row',
+        this.gram,
       ).cov);
     const classPooled = new Map<number, Float64Array>();
     const pooledFor = (cls: number): Float64Array => {
@@ -88,7 +93,7 @@ export class GaussianGenerator implements Generator {
         for (let g = 0; g < G; g++) for (const i of rowsByCell[cls * G + g]) rows.push(i);
         cov =
           rows.length >= minCell
-            ? weightedMoments(data.x, d, rows, w, this.options.estimator).cov
+            ? weightedMoments(data.x, d, rows, w, this.options.estimator, 'row', this.gram).cov
             : overall();
         classPooled.set(cls, cov);
       }
@@ -99,7 +104,7 @@ export class GaussianGenerator implements Generator {
     this.cellWeights = new Float64Array(K);
     for (let c = 0; c < K; c++) {
       const rows = rowsByCell[c];
-      const m = weightedMoments(data.x, d, rows, w, this.options.estimator);
+      const m = weightedMoments(data.x, d, rows, w, this.options.estimator, 'row', this.gram);
       this.cellWeights[c] = m.weightSum;
       const cov = rows.length >= minCell ? m.cov : Float64Array.from(pooledFor(Math.floor(c / G)));
       this.means.push(m.mean);
@@ -153,16 +158,7 @@ export class GaussianGenerator implements Generator {
       const l = this.factors[cell];
       // All of the cell's standard normals at once (the same sequence as row by row), then x = μ + √t·L z.
       const z = drawRng.fillNormal(new Float64Array(m * d));
-      for (let r = 0; r < m; r++) {
-        const off = (row0 + r) * d;
-        const zo = r * d;
-        for (let i = 0; i < d; i++) {
-          let v = 0;
-          const lo = i * d;
-          for (let k = 0; k <= i; k++) v += l[lo + k] * z[zo + k];
-          out[off + i] = mu[i] + scale * v;
-        }
-      }
+      out.set(this.rowsKernel.transform(z, l, mu, scale, m, d), row0 * d);
     });
   }
 

@@ -16,6 +16,7 @@ import { BiasloopError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { allocateCells, assembleSynthetic } from './cell-sampling.ts';
 import { choleskyJittered, choleskyLogDet, weightedMoments } from './linalg.ts';
+import { CentredGramKernel } from './tabular-kernels.ts';
 import {
   assertStateMatches,
   type FitContext,
@@ -56,6 +57,7 @@ export class GmmGenerator implements Generator {
   private d = 0;
   mixtures: Mixture[] = [];
   cellWeights: Float64Array = new Float64Array(0);
+  private readonly gram = new CentredGramKernel();
 
   constructor(options: Partial<GmmGeneratorOptions> = {}) {
     this.options = { ...DEFAULT_GMM_OPTIONS, ...options };
@@ -78,7 +80,7 @@ export class GmmGenerator implements Generator {
     const rowsByCell: number[][] = Array.from({ length: K }, () => []);
     for (let i = 0; i < data.n; i++) rowsByCell[data.y[i] * G + data.group[i]].push(i);
     const allRows = Array.from({ length: data.n }, (_, i) => i);
-    const overallCov = weightedMoments(data.x, d, allRows, ctx.sampleWeight, 'mle').cov;
+    const overallCov = weightedMoments(data.x, d, allRows, ctx.sampleWeight, 'mle', 'row', this.gram).cov;
     this.mixtures = [];
     this.cellWeights = new Float64Array(K);
     let converged = true;
@@ -131,7 +133,7 @@ export class GmmGenerator implements Generator {
       };
     }
     const k = Math.max(1, Math.min(this.options.components, Math.floor(n / (d + 1))));
-    const cellMoments = weightedMoments(x, d, rows, w, 'mle');
+    const cellMoments = weightedMoments(x, d, rows, w, 'mle', 'row', this.gram);
     const baseCov = n > d ? cellMoments.cov : fallbackCov;
     // k-means++ seeding of the means.
     const means: Float64Array[] = [];
@@ -208,7 +210,7 @@ export class GmmGenerator implements Generator {
         }
         mix.weights[c] = Math.max(nk / wTotal, 1e-12);
         if (nk < 1e-10) continue; // an emptied component keeps its parameters
-        const m = weightedMoments(x, d, rows, rw, 'mle', 'position');
+        const m = weightedMoments(x, d, rows, rw, 'mle', 'position', this.gram);
         mix.means[c] = m.mean;
         mix.factors[c] = this.regularisedFactor(m.cov, d);
       }

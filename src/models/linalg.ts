@@ -3,6 +3,8 @@
  * factorisation and solves, weighted moments). Plain loops, written so V8 keeps them monomorphic.
  */
 
+import { CentredGramKernel } from './tabular-kernels.ts';
+
 /**
  * Cholesky factorisation of a symmetric positive-definite d×d matrix: returns lower-triangular L
  * (row-major, upper part zero) with A = L·Lᵀ, or undefined when A is not positive definite.
@@ -82,10 +84,10 @@ export function weightedMoments(
   weight: Float64Array | undefined,
   divisor: 'mle' | 'unbiased',
   weightIndexing: 'row' | 'position' = 'row',
+  gram: CentredGramKernel = new CentredGramKernel(),
 ): { mean: Float64Array; cov: Float64Array; weightSum: number } {
   const byPosition = weightIndexing === 'position';
   const mean = new Float64Array(d);
-  const cov = new Float64Array(d * d);
   let wSum = 0;
   let w2Sum = 0;
   const m = rows.length;
@@ -96,36 +98,11 @@ export function weightedMoments(
     w2Sum += w * w;
     for (let j = 0; j < d; j++) mean[j] += w * x[off + j];
   }
-  if (wSum <= 0) return { mean, cov, weightSum: 0 };
+  if (wSum <= 0) return { mean, cov: new Float64Array(d * d), weightSum: 0 };
   for (let j = 0; j < d; j++) mean[j] /= wSum;
-  // Lower triangle of Σ w (x − μ)(x − μ)ᵀ; unweighted rows get their own loop (the common, hot case).
-  const c = new Float64Array(d);
-  for (let r = 0; r < m; r++) {
-    const off = rows[r] * d;
-    const w = weight ? weight[byPosition ? r : rows[r]] : 1;
-    for (let j = 0; j < d; j++) c[j] = x[off + j] - mean[j];
-    if (w === 1) {
-      for (let j = 0; j < d; j++) {
-        const cj = c[j];
-        const base = j * d;
-        for (let k = 0; k <= j; k++) cov[base + k] += cj * c[k];
-      }
-    } else {
-      for (let j = 0; j < d; j++) {
-        const cj = w * c[j];
-        const base = j * d;
-        for (let k = 0; k <= j; k++) cov[base + k] += cj * c[k];
-      }
-    }
-  }
+  const cov = gram.compute(x, d, rows, mean, weight, weightIndexing);
   const denom = divisor === 'mle' ? wSum : wSum - w2Sum / wSum;
   const scale = denom > 0 ? 1 / denom : 0;
-  for (let j = 0; j < d; j++) {
-    for (let k = 0; k <= j; k++) {
-      const v = cov[j * d + k] * scale;
-      cov[j * d + k] = v;
-      cov[k * d + j] = v;
-    }
-  }
+  for (let i = 0; i < d * d; i++) cov[i] *= scale;
   return { mean, cov, weightSum: wSum };
 }

@@ -13,6 +13,7 @@
 import type { Dataset } from '../core/dataset.ts';
 import { BiasloopError } from '../core/errors.ts';
 import { cholesky, choleskySolve } from './linalg.ts';
+import { logisticLossKernel, type LogisticLossKernel } from './tabular-kernels.ts';
 import {
   assertStateMatches,
   type Classifier,
@@ -206,6 +207,9 @@ export class LogisticRegression implements Classifier {
 class LogisticObjective {
   readonly dim: number;
   private readonly beta: Float64Array;
+  /** Σ_i w_i (p_i − y_i) x_i on the original scale, from the loss kernel. */
+  private readonly rawGrad: Float64Array;
+  private readonly kernel: LogisticLossKernel;
 
   constructor(
     private readonly x: Float64Array,
@@ -220,6 +224,8 @@ class LogisticObjective {
   ) {
     this.dim = d + 1;
     this.beta = new Float64Array(d);
+    this.rawGrad = new Float64Array(d);
+    this.kernel = logisticLossKernel(x, y, w, n, d);
   }
 
   /** Effective original-scale coefficients and intercept for θ. */
@@ -234,29 +240,13 @@ class LogisticObjective {
 
   /** Objective value; writes the gradient into `grad`. */
   valueAndGradient(theta: Float64Array, grad: Float64Array): number {
-    const { x, y, w, n, d, beta } = this;
+    const { d, beta } = this;
     const b = this.unscale(theta);
-    grad.fill(0);
-    let loss = 0;
-    let rSum = 0;
-    for (let i = 0; i < n; i++) {
-      const off = i * d;
-      let z = b;
-      for (let j = 0; j < d; j++) z += x[off + j] * beta[j];
-      const e = Math.exp(-Math.abs(z));
-      const log1pe = Math.log1p(e);
-      const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-      const yi = y[i];
-      const wi = w ? w[i] : 1;
-      loss += wi * ((z > 0 ? z + log1pe : log1pe) - yi * z);
-      const r = wi * (p - yi);
-      rSum += r;
-      for (let j = 0; j < d; j++) grad[j] += r * x[off + j];
-    }
+    const { loss, residualSum: rSum } = this.kernel.evaluate(beta, b, this.rawGrad);
     const inv = 1 / this.wSum;
     let penalty = 0;
     for (let j = 0; j < d; j++) {
-      grad[j] = ((grad[j] - this.mu[j] * rSum) / this.sd[j]) * inv + this.l2 * theta[j];
+      grad[j] = ((this.rawGrad[j] - this.mu[j] * rSum) / this.sd[j]) * inv + this.l2 * theta[j];
       penalty += theta[j] * theta[j];
     }
     grad[d] = rSum * inv;

@@ -1,0 +1,252 @@
+/**
+ * Dense float64 kernels for the tabular models, run by onnxruntime (MLAS DGEMM) when the problem is
+ * large enough to pay for a session call, and in plain JavaScript otherwise:
+ *
+ * - the logistic loss and its gradient over all rows (`LogisticLossKernel`), the inner loop of every
+ *   L-BFGS / Newton iteration;
+ * - the product Z·Lᵀ that turns standard normal draws into correlated Gaussian rows.
+ *
+ * Which path runs depends only on the problem size (n·d ≥ ORT_MIN_WORK), never on timing, so a run is
+ * reproducible; the two paths agree to float64 rounding (tested), not bit for bit.
+ */
+import type { OrtTensor as OrtTensorType } from '../nn/runtime/ort-session.ts';
+import { OrtSession, OrtTensor } from '../nn/runtime/ort-session.ts';
+import { Graph } from '../nn/graph.ts';
+import { compileInference } from '../nn/compile.ts';
+import { add, mul, sub } from '../nn/ops/elementwise.ts';
+import { sigmoid } from '../nn/ops/activations.ts';
+import { matmul } from '../nn/ops/matmul.ts';
+import { transpose } from '../nn/ops/shape-ops.ts';
+import { reduceSum } from '../nn/ops/reduce.ts';
+import { bceWithLogitsElementwise } from '../nn/ops/loss-ops.ts';
+
+/** Below this many multiply-adds per pass (n·d), plain JavaScript is as fast as a session call. */
+export const ORT_MIN_WORK = 40_000;
+
+export interface LossAndGradient {
+  /** Σ_i w_i [softplus(z_i) − y_i z_i]. */
+  readonly loss: number;
+  /** Σ_i w_i (σ(z_i) − y_i). */
+  readonly residualSum: number;
+}
+
+/**
+ * The weighted logistic loss over fixed rows: for coefficients β (original feature scale) and
+ * intercept b, z = Xβ + b; writes Σ_i w_i (σ(z_i) − y_i) x_i into `grad`.
+ */
+export interface LogisticLossKernel {
+  evaluate(beta: Float64Array, intercept: number, grad: Float64Array): LossAndGradient;
+}
+
+export function logisticLossKernel(
+  x: Float64Array,
+  y: Int32Array,
+  w: Float64Array | undefined,
+  n: number,
+  d: number,
+): LogisticLossKernel {
+  return n * d >= ORT_MIN_WORK ? new OrtLogisticLoss(x, y, w, n, d) : new JsLogisticLoss(x, y, w, n, d);
+}
+
+export class JsLogisticLoss implements LogisticLossKernel {
+  constructor(
+    private readonly x: Float64Array,
+    private readonly y: Int32Array,
+    private readonly w: Float64Array | undefined,
+    private readonly n: number,
+    private readonly d: number,
+  ) {}
+
+  evaluate(beta: Float64Array, b: number, grad: Float64Array): LossAndGradient {
+    const { x, y, w, n, d } = this;
+    grad.fill(0);
+    let loss = 0;
+    let rSum = 0;
+    for (let i = 0; i < n; i++) {
+      const off = i * d;
+      let z = b;
+      for (let j = 0; j < d; j++) z += x[off + j] * beta[j];
+      const e = Math.exp(-Math.abs(z));
+      const log1pe = Math.log1p(e);
+      const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+      const yi = y[i];
+      const wi = w ? w[i] : 1;
+      loss += wi * ((z > 0 ? z + log1pe : log1pe) - yi * z);
+      const r = wi * (p - yi);
+      rSum += r;
+      for (let j = 0; j < d; j++) grad[j] += r * x[off + j];
+    }
+    return { loss, residualSum: rSum };
+  }
+}
+
+// Compiled graphs are built once per process: they depend on nothing but this file.
+let logisticModelBytes: Uint8Array | undefined;
+
+/** The ONNX graph of the loss pass (built once; it has symbolic n and d). */
+function logisticModel(): Uint8Array {
+  if (logisticModelBytes === undefined) {
+    const g = new Graph({ floatType: 'float64', training: false });
+    const X = g.input('X', ['n', 'd']);
+    const Y = g.input('y', ['n', 1]);
+    const W = g.input('w', ['n', 1]);
+    const beta = g.input('beta', ['d', 1]);
+    const b = g.input('b', [1, 1]);
+    const z = add(matmul(X, beta), b);
+    const loss = reduceSum(mul(W, bceWithLogitsElementwise(z, Y)), [0, 1], false);
+    const r = mul(W, sub(sigmoid(z), Y));
+    const grad = matmul(transpose(r, [1, 0]), X);
+    const residualSum = reduceSum(r, [0, 1], false);
+    logisticModelBytes = compileInference(g, { loss, grad, residualSum }).bytes;
+  }
+  return logisticModelBytes;
+}
+
+export class OrtLogisticLoss implements LogisticLossKernel {
+  private readonly session: OrtSession;
+  private readonly feeds: Record<string, OrtTensorType>;
+  private readonly betaData: Float64Array;
+  private readonly bData = new Float64Array(1);
+
+  constructor(x: Float64Array, y: Int32Array, w: Float64Array | undefined, n: number, d: number) {
+    this.session = new OrtSession(logisticModel(), { threads: 1 });
+    this.betaData = new Float64Array(d);
+    this.feeds = {
+      X: new OrtTensor('float64', x, [n, d]),
+      y: new OrtTensor('float64', Float64Array.from(y), [n, 1]),
+      w: new OrtTensor('float64', w ? Float64Array.from(w) : new Float64Array(n).fill(1), [n, 1]),
+      beta: new OrtTensor('float64', this.betaData, [d, 1]),
+      b: new OrtTensor('float64', this.bData, [1, 1]),
+    };
+  }
+
+  evaluate(beta: Float64Array, b: number, grad: Float64Array): LossAndGradient {
+    this.betaData.set(beta);
+    this.bData[0] = b;
+    const out = this.session.run(this.feeds, ['loss', 'grad', 'residualSum']);
+    grad.set(out.grad.data as Float64Array);
+    return {
+      loss: (out.loss.data as Float64Array)[0],
+      residualSum: (out.residualSum.data as Float64Array)[0],
+    };
+  }
+}
+
+let affineModelBytes: Uint8Array | undefined;
+
+/**
+ * Correlated Gaussian rows from standard normal draws: out = μ + scale · Z·Lᵀ for Z row-major m×d and
+ * lower-triangular L. Holds its onnxruntime session, so keep one per generator.
+ */
+export class CorrelatedRowsKernel {
+  private session: OrtSession | undefined;
+
+  transform(
+    z: Float64Array,
+    l: Float64Array,
+    mean: Float64Array,
+    scale: number,
+    m: number,
+    d: number,
+  ): Float64Array {
+    if (m * d * d >= ORT_MIN_WORK * 4) return this.viaOrt(z, l, mean, scale, m, d);
+    const out = new Float64Array(m * d);
+    for (let r = 0; r < m; r++) {
+      const off = r * d;
+      for (let i = 0; i < d; i++) {
+        let v = 0;
+        const lo = i * d;
+        for (let k = 0; k <= i; k++) v += l[lo + k] * z[off + k];
+        out[off + i] = mean[i] + scale * v;
+      }
+    }
+    return out;
+  }
+
+  private viaOrt(
+    z: Float64Array,
+    l: Float64Array,
+    mean: Float64Array,
+    scale: number,
+    m: number,
+    d: number,
+  ): Float64Array {
+    if (affineModelBytes === undefined) {
+      const g = new Graph({ floatType: 'float64', training: false });
+      const Z = g.input('z', ['m', 'd']);
+      const LT = g.input('lt', ['d', 'd']);
+      const mu = g.input('mu', [1, 'd']);
+      affineModelBytes = compileInference(g, { out: add(matmul(Z, LT), mu) }).bytes;
+    }
+    this.session ??= new OrtSession(affineModelBytes, { threads: 1 });
+    const lt = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let k = 0; k <= i; k++) lt[k * d + i] = scale * l[i * d + k];
+    const res = this.session.run(
+      {
+        z: new OrtTensor('float64', z, [m, d]),
+        lt: new OrtTensor('float64', lt, [d, d]),
+        mu: new OrtTensor('float64', mean, [1, d]),
+      },
+      ['out'],
+    );
+    return res.out.data as Float64Array;
+  }
+}
+
+let gramModelBytes: Uint8Array | undefined;
+
+/**
+ * Σ_r w_r (x_r − μ)(x_r − μ)ᵀ over selected rows (row-major d×d, full symmetric), by one float64 GEMM
+ * on onnxruntime when the work is large, by a triangular loop otherwise. Keep one per model.
+ */
+export class CentredGramKernel {
+  private session: OrtSession | undefined;
+
+  compute(
+    x: Float64Array,
+    d: number,
+    rows: ArrayLike<number>,
+    mean: Float64Array,
+    weight: Float64Array | undefined,
+    weightIndexing: 'row' | 'position',
+  ): Float64Array {
+    const m = rows.length;
+    const byPosition = weightIndexing === 'position';
+    if (m * d * d < ORT_MIN_WORK * 4) {
+      const cov = new Float64Array(d * d);
+      const c = new Float64Array(d);
+      for (let r = 0; r < m; r++) {
+        const off = rows[r] * d;
+        const w = weight ? weight[byPosition ? r : rows[r]] : 1;
+        for (let j = 0; j < d; j++) c[j] = x[off + j] - mean[j];
+        for (let j = 0; j < d; j++) {
+          const cj = w * c[j];
+          const base = j * d;
+          for (let k = 0; k <= j; k++) cov[base + k] += cj * c[k];
+        }
+      }
+      for (let j = 0; j < d; j++) for (let k = 0; k < j; k++) cov[k * d + j] = cov[j * d + k];
+      return cov;
+    }
+    // Rows centred and scaled by √w, then AᵀA.
+    const a = new Float64Array(m * d);
+    for (let r = 0; r < m; r++) {
+      const off = rows[r] * d;
+      const s = weight ? Math.sqrt(weight[byPosition ? r : rows[r]]) : 1;
+      const o = r * d;
+      for (let j = 0; j < d; j++) a[o + j] = s * (x[off + j] - mean[j]);
+    }
+    if (gramModelBytes === undefined) {
+      const g = new Graph({ floatType: 'float64', training: false });
+      const A = g.input('a', ['m', 'd']);
+      gramModelBytes = compileInference(g, { gram: matmul(transpose(A, [1, 0]), A) }).bytes;
+    }
+    this.session ??= new OrtSession(gramModelBytes, { threads: 1 });
+    const out = this.session.run({ a: new OrtTensor('float64', a, [m, d]) }, ['gram']).gram
+      .data as Float64Array;
+    // Exact symmetry (the GEMM's two triangles may differ in the last bit).
+    const cov = Float64Array.from(out);
+    for (let j = 0; j < d; j++) for (let k = 0; k < j; k++) cov[k * d + j] = cov[j * d + k];
+    return cov;
+  }
+}
