@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
 import {
+  CentredGramKernel,
   CorrelatedRowsKernel,
   JsLogisticLoss,
   OrtLogisticLoss,
