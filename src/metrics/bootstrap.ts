@@ -1,0 +1,165 @@
+/**
+ * Percentile bootstrap confidence intervals for every value of a metric plan.
+ *
+ * Two exact ways to redraw n rows with replacement:
+ * - `cells` (default when rows carry no sample weights and no probabilities): every row in a
+ *   (group, true class, predicted class) cell contributes the same to every confusion-based metric,
+ *   so a row bootstrap is exactly a Multinomial(n, cell counts / n) redraw of the cell counts. That
+ *   costs O(cells) per resample instead of O(n): 1,000 resamples of 100,000 rows take milliseconds.
+ * - `rows`: draw n row indices per resample (seeded) and accumulate their counts (and weights and
+ *   score sums) in one tight loop; needed when rows within a cell differ (weights, probabilities).
+ * Each resample's values come from `evaluatePlan`, like the point estimate. The interval for a value
+ * is the [(1 − level)/2, (1 + level)/2] percentile (linear interpolation, numpy's default) of its
+ * resampled values; resamples where the value is undefined (e.g. a group drew no positives) are left
+ * out, and `definedShare` says how many were used.
+ */
+import type { Rng } from '../core/rng.ts';
+import type { GroupConfusion } from './confusion.ts';
+import { evaluatePlan, type MetricPlan } from './plan.ts';
+import { drawMultinomial } from './sampling.ts';
+import { quantileSorted } from './stats/descriptive.ts';
+
+export interface BootstrapOptions {
+  /** Number of resamples (default 1000). */
+  readonly resamples?: number;
+  /** Confidence level (default 0.95). */
+  readonly level?: number;
+  /** The stream every redraw comes from. */
+  readonly rng: Rng;
+  /** `auto` (default) picks `cells` when exact, else `rows`. */
+  readonly method?: 'auto' | 'cells' | 'rows';
+}
+
+/** The per-row data the `rows` method redraws from. */
+export interface BootstrapRows {
+  /** Combined group code per row. */
+  readonly groupCodes: ArrayLike<number>;
+  readonly yTrue: ArrayLike<number>;
+  readonly yPred: ArrayLike<number>;
+  readonly sampleWeight?: ArrayLike<number>;
+  readonly proba?: ArrayLike<number>;
+}
+
+export interface BootstrapResult {
+  readonly low: Float64Array;
+  readonly high: Float64Array;
+  /** Share of resamples in which each value was defined. */
+  readonly definedShare: Float64Array;
+  readonly resamples: number;
+  readonly method: 'cells' | 'rows';
+}
+
+export function bootstrapPlan(
+  plan: MetricPlan,
+  conf: GroupConfusion,
+  rows: BootstrapRows | undefined,
+  opts: BootstrapOptions,
+): BootstrapResult {
+  const B = opts.resamples ?? 1000;
+  const level = opts.level ?? 0.95;
+  if (!(Number.isInteger(B) && B >= 2))
+    throw new RangeError(`bootstrap resamples must be an integer ≥ 2, got ${B}`);
+  if (!(level > 0 && level < 1)) throw new RangeError(`bootstrap level must lie in (0, 1), got ${level}`);
+  const exactCells = !conf.weighted && conf.scores === undefined;
+  let method: 'cells' | 'rows' =
+    opts.method === 'rows' || (opts.method !== 'cells' && !exactCells) ? 'rows' : 'cells';
+  if (opts.method === 'cells' && !exactCells) {
+    throw new RangeError(
+      'the cells bootstrap is exact only without sample weights and probabilities: use rows',
+    );
+  }
+  if (method === 'rows' && rows === undefined) {
+    if (!exactCells) throw new RangeError('the rows bootstrap needs the row data');
+    method = 'cells';
+  }
+  const S = plan.slots.length;
+  const samples = new Float64Array(B * S);
+  const draw =
+    method === 'cells' ? cellResampler(conf, opts.rng) : rowResampler(conf, rows as BootstrapRows, opts.rng);
+  for (let b = 0; b < B; b++) evaluatePlan(plan, draw(), samples.subarray(b * S, (b + 1) * S));
+  const low = new Float64Array(S);
+  const high = new Float64Array(S);
+  const definedShare = new Float64Array(S);
+  const column = new Float64Array(B);
+  const qLow = (1 - level) / 2;
+  const qHigh = (1 + level) / 2;
+  for (let s = 0; s < S; s++) {
+    let m = 0;
+    for (let b = 0; b < B; b++) {
+      const v = samples[b * S + s];
+      if (!Number.isNaN(v)) column[m++] = v;
+    }
+    definedShare[s] = m / B;
+    const sorted = column.subarray(0, m).sort();
+    low[s] = quantileSorted(sorted, qLow);
+    high[s] = quantileSorted(sorted, qHigh);
+  }
+  return { low, high, definedShare, resamples: B, method };
+}
+
+function cellResampler(conf: GroupConfusion, rng: Rng): () => GroupConfusion {
+  const G = conf.groupCount;
+  const CC = conf.classCount * conf.classCount;
+  let n = 0;
+  for (let g = 0; g < G; g++) n += conf.rows[g];
+  const cells = new Float64Array(conf.cells.length);
+  const rows = new Float64Array(G);
+  const resampled: GroupConfusion = { ...conf, cells, rows };
+  return () => {
+    drawMultinomial(rng, n, conf.cells, cells);
+    for (let g = 0; g < G; g++) {
+      let s = 0;
+      for (let j = 0; j < CC; j++) s += cells[g * CC + j];
+      rows[g] = s;
+    }
+    return resampled;
+  };
+}
+
+function rowResampler(conf: GroupConfusion, data: BootstrapRows, rng: Rng): () => GroupConfusion {
+  const G = conf.groupCount;
+  const C = conf.classCount;
+  const n = data.yTrue.length;
+  const cellIndex = new Int32Array(n);
+  for (let i = 0; i < n; i++) cellIndex[i] = (data.groupCodes[i] * C + data.yTrue[i]) * C + data.yPred[i];
+  const cells = new Float64Array(conf.cells.length);
+  const rows = new Float64Array(G);
+  const w = data.sampleWeight;
+  const proba = data.proba;
+  const scores =
+    conf.scores === undefined || proba === undefined
+      ? undefined
+      : {
+          probaSum: new Float64Array(G * C),
+          brierSum: new Float64Array(G * C),
+          logLossSum: new Float64Array(G),
+        };
+  const resampled: GroupConfusion = { ...conf, cells, rows, scores };
+  return () => {
+    cells.fill(0);
+    rows.fill(0);
+    if (scores !== undefined) {
+      scores.probaSum.fill(0);
+      scores.brierSum.fill(0);
+      scores.logLossSum.fill(0);
+    }
+    for (let k = 0; k < n; k++) {
+      const i = rng.int(n);
+      const wi = w === undefined ? 1 : w[i];
+      cells[cellIndex[i]] += wi;
+      const g = data.groupCodes[i];
+      rows[g]++;
+      if (scores !== undefined && proba !== undefined) {
+        const t = data.yTrue[i];
+        for (let c = 0; c < C; c++) {
+          const p = proba[i * C + c];
+          const d = p - (c === t ? 1 : 0);
+          scores.probaSum[g * C + c] += wi * p;
+          scores.brierSum[g * C + c] += wi * d * d;
+        }
+        scores.logLossSum[g] -= wi * Math.log(Math.max(proba[i * C + t], 1e-15));
+      }
+    }
+    return resampled;
+  };
+}
