@@ -3,6 +3,7 @@
  * `register<Name>Command(program)`, and list it here.
  */
 import type { Command } from 'commander';
+import { registerAuditCommand } from './audit.ts';
 import { registerPresetsCommand } from './presets.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSchemaCommand } from './schema.ts';
@@ -11,4 +12,5 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerPresetsCommand,
   registerSchemaCommand,
+  registerAuditCommand,
 ];
