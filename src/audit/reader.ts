@@ -8,7 +8,14 @@
 import { BiasloopError, closestMatch } from '../core/errors.ts';
 import { duckMessage, queryRows, type DuckSession } from './duckdb.ts';
 import { lineAtByte, lineOfRecord } from './locate.ts';
-import { sqlIdent, sqlString, tableFunction, type CsvDialect, type SourceFile } from './source.ts';
+import {
+  detectDelimiter,
+  sqlIdent,
+  sqlString,
+  tableFunction,
+  type CsvDialect,
+  type SourceFile,
+} from './source.ts';
 
 export interface ColumnInfo {
   readonly name: string;
@@ -65,10 +72,11 @@ const orEmpty = (v: unknown): string => (v === null || v === undefined || v === 
 
 export async function describeFile(session: DuckSession, src: SourceFile): Promise<FileSchema> {
   if (isCsv(src)) {
-    const delim = src.format === 'tsv' ? `, delim = '\t'` : '';
+    // Delimiter from the header line, no skipped lines, rows that do not fit ignored while sniffing
+    // (they are reported, with their line, when the file is read).
     const rows = await queryRows(
       session,
-      `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns, DateFormat, TimestampFormat FROM sniff_csv(${sqlString(src.path)}, header = true, sample_size = ${SNIFF_SAMPLE}${delim})`,
+      `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns, DateFormat, TimestampFormat FROM sniff_csv(${sqlString(src.path)}, header = true, skip = 0, ignore_errors = true, delim = ${sqlString(detectDelimiter(src))}, sample_size = ${SNIFF_SAMPLE})`,
       (m) => readError(src, m),
     );
     const [delimiter, quote, escape, newLine, comment, skip, cols, dateFormat, timestampFormat] = rows[0] as [

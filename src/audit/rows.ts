@@ -30,16 +30,18 @@ export interface RowData {
 
 function valuesTable(
   rows: readonly (readonly (string | number | null)[])[],
+  alias: string,
   names: readonly string[],
 ): string {
   const lit = (v: string | number | null): string =>
     v === null ? 'NULL::VARCHAR' : typeof v === 'number' ? String(v) : `${sqlString(v)}::VARCHAR`;
-  return `(VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}) AS t(${names.join(', ')})`;
+  return `(VALUES ${rows.map((r) => `(${r.map(lit).join(', ')})`).join(', ')}) AS ${alias}(${names.join(', ')})`;
 }
 
-function mappingTable(values: readonly string[], mapping: BinaryMapping): string {
+function mappingTable(values: readonly string[], mapping: BinaryMapping, alias: string): string {
   return valuesTable(
     values.map((v) => [v, mapping.isPositive(v) ? 1 : 0]),
+    alias,
     ['v', 'c'],
   );
 }
@@ -65,8 +67,8 @@ export async function readScoreRows(
     (roles.where !== undefined ? ` WHERE coalesce((${roles.where}), false)` : '');
   const sql =
     `SELECT k.code::INTEGER, ym.c::INTEGER, (r.s >= ${thresholdLiteral(roles.threshold ?? NaN)})::INTEGER, r.s::DOUBLE FROM (${inner}) r ` +
-    `JOIN ${valuesTable(combos, [...gCols, 'code'])} k ON ${gCols.map((g) => `r.${g} = k.${g}`).join(' AND ')} ` +
-    `JOIN ${mappingTable(labelValues, prepared.label)} ym ON r.y = ym.v ` +
+    `JOIN ${valuesTable(combos, 'k', [...gCols, 'code'])} ON ${gCols.map((g) => `r.${g} = k.${g}`).join(' AND ')} ` +
+    `JOIN ${mappingTable(labelValues, prepared.label, 'ym')} ON r.y = ym.v ` +
     `WHERE r.s IS NOT NULL AND NOT isnan(r.s) ORDER BY 1, 2, 3, 4`;
   const n = prepared.confusion.rows.reduce((a, b) => a + b, 0);
   const group = new Int32Array(n);

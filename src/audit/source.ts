@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { BiasloopError, didYouMean } from '../core/errors.ts';
 import { AUDIT_FORMATS, type AuditFormat } from './types.ts';
 
@@ -136,6 +137,33 @@ export function resolveSource(path: string, format?: AuditFormat): SourceFile {
     }
   }
   return { path, format: fmt, gzip: false, bytes: st.size };
+}
+
+/**
+ * The delimiter of a CSV file, from its header line: the most frequent of `,` `;` tab `|` outside
+ * quotes (`,` when none occurs). Fixing it before DuckDB sniffs keeps the sniffer from choosing a
+ * dialect that fits a ragged row better than the header (it may otherwise skip lines).
+ */
+export function detectDelimiter(src: SourceFile): string {
+  if (src.format === 'tsv') return '\t';
+  let head = readHead(src.path, 1 << 16);
+  if (src.gzip) head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const counts = new Map<string, number>([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+    ['|', 0],
+  ]);
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && counts.has(ch)) counts.set(ch, (counts.get(ch) as number) + 1);
+  }
+  let best = ',';
+  for (const [d, n] of counts) if (n > (counts.get(best) as number)) best = d;
+  return best;
 }
 
 /** A SQL string literal. */
