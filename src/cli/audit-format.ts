@@ -19,6 +19,21 @@ function withCi(e: Estimate, showCi: boolean, digits = 3): string {
   return `${fmt(e.value, digits)} [${fmt(e.ciLow, digits)}, ${fmt(e.ciHigh, digits)}]`;
 }
 
+/**
+ * Digits for a ratio: 3, or more when 3 would print a failing ratio as the boundary itself (1.2504
+ * is not fair at tolerance 0.8, but prints as 1.250).
+ */
+function ratioDigits(ratio: number, tolerance: number): number {
+  if (!Number.isFinite(ratio)) return 3;
+  for (let digits = 3; digits < 8; digits++) {
+    const shown = Number(ratio.toFixed(digits));
+    const fairShown = shown >= tolerance && shown <= 1 / tolerance;
+    const fair = ratio >= tolerance && ratio <= 1 / tolerance;
+    if (fairShown === fair) return digits;
+  }
+  return 8;
+}
+
 function label(metric: string): string {
   return baseMetric(metric).label;
 }
@@ -55,7 +70,7 @@ function attributeText(result: AuditResult, a: AttributeAudit, showCi: boolean):
     ...metrics.map((m) => {
       const d = g.disparities[m];
       if (d === undefined) return '–';
-      return `${withCi(d.ratio, showCi)}${d.verdict === 'unfair' ? FAIL : ''}`;
+      return `${withCi(d.ratio, showCi, ratioDigits(d.ratio.value, tol))}${d.verdict === 'unfair' ? FAIL : ''}`;
     }),
   ]);
   const parts = [
@@ -74,10 +89,12 @@ function attributeText(result: AuditResult, a: AttributeAudit, showCi: boolean):
   if (a.unfair.length > 0) {
     const byMetric = new Map<string, string[]>();
     for (const u of a.unfair) byMetric.set(u.metric, [...(byMetric.get(u.metric) ?? []), u.group]);
-    parts.push(
-      '',
-      `outside tolerance: ${[...byMetric].map(([m, gs]) => `${label(m)} (${gs.join(', ')})`).join('; ')}`,
-    );
+    const width = Math.max(...[...byMetric.keys()].map((m) => label(m).length));
+    parts.push('', 'outside tolerance:');
+    for (const m of metrics) {
+      const gs = byMetric.get(m);
+      if (gs !== undefined) parts.push(`  ${label(m).padEnd(width)}  ${gs.join(', ')}`);
+    }
   } else {
     parts.push('', 'every disparity lies within tolerance');
   }
