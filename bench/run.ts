@@ -5,10 +5,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine, type BenchResult } from './common.ts';
+import { runAuditBench } from './audit.ts';
 import { runLoopBench } from './loop.ts';
 
 const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
   loop: runLoopBench,
+  audit: runAuditBench,
 };
 
 const wanted = process.argv.slice(2);

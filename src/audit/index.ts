@@ -90,7 +90,7 @@ export async function auditPredictions(options: AuditOptions): Promise<AuditResu
   };
   const session = await openDuck();
   try {
-    const schema = await describeFile(session, src);
+    const schema = await describeFile(session, src, options.where !== undefined);
     checkRoles(roles, schema.columns, src);
     const tuples = await aggregateTuples(session, src, roles, schema);
     const prepared = prepareCounts(tuples, roles, src, {

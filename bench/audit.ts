@@ -1,0 +1,165 @@
+/**
+ * Audit benchmark (issue #12): a 1,000,000-row predictions CSV with two protected attributes (race:
+ * 6 groups, sex: 2) and their intersection (12 groups), a score with a threshold, 1,000 bootstrap
+ * resamples, end to end from the file to a JSON file — against the same audit in pandas
+ * (bench/peers/audit_pandas.py, Debian's python3-pandas with /usr/bin/python3).
+ *
+ * Timed from one run each:
+ * - process: `node bin/biasloop.js audit … --json > out.json` against `python3 audit_pandas.py …`,
+ *   wall clock from spawn to exit (interpreter start, imports, reading, computing, writing);
+ * - in process: `auditPredictions` + JSON written, against the peer's own timer from `read_csv` to
+ *   `json.dump` (imports excluded on both sides).
+ * The point values of both are compared (they must agree to rounding) and the ratio ours/theirs
+ * is printed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { auditPredictions } from '../src/audit/index.ts';
+import type { AuditResult } from '../src/audit/types.ts';
+import { ensureAuditBenchCsv } from './audit-data.ts';
+import { machine, PYTHON, runPythonPeer, type BenchResult } from './common.ts';
+
+export const AUDIT_BENCH = { rows: 1_000_000, resamples: 1000, threshold: 0.5 };
+
+const out = (name: string): string => fileURLToPath(new URL(`./out/${name}`, import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/biasloop.js', import.meta.url));
+
+interface PeerResult {
+  attributes: {
+    attribute: string;
+    groups: {
+      group: string;
+      rows: number;
+      metrics: Record<string, { value: number | null }>;
+      disparities: Record<string, { ratio: { value: number | null }; verdict: string }>;
+    }[];
+    summary: Record<string, { value: number | null }>;
+  }[];
+}
+
+/** Largest absolute difference between our point values and the peer's (null = NaN/∞ on both sides). */
+function compare(
+  ours: AuditResult,
+  theirs: PeerResult,
+): { maxDiff: number; values: number; verdicts: number } {
+  let maxDiff = 0;
+  let values = 0;
+  let verdicts = 0;
+  const check = (a: number, b: number | null, what: string): void => {
+    if (b === null || !Number.isFinite(a)) {
+      if (Number.isFinite(a) || b !== null) throw new Error(`bench: ${what}: biasloop ${a}, pandas ${b}`);
+      return;
+    }
+    maxDiff = Math.max(maxDiff, Math.abs(a - b));
+    values++;
+  };
+  for (const pa of theirs.attributes) {
+    const oa = ours.attributes.find((a) => a.attribute === pa.attribute);
+    if (oa === undefined) throw new Error(`bench: attribute ${pa.attribute} missing`);
+    for (const pg of pa.groups) {
+      const og = oa.groups.find((g) => g.group === pg.group);
+      if (og === undefined || og.rows !== pg.rows) throw new Error(`bench: group ${pg.group} differs`);
+      for (const [m, v] of Object.entries(pg.metrics))
+        check(og.metrics[m].value, v.value, `${pg.group} ${m}`);
+      for (const [m, d] of Object.entries(pg.disparities)) {
+        check(og.disparities[m].ratio.value, d.ratio.value, `${pg.group} ${m} ratio`);
+        if (og.disparities[m].verdict !== d.verdict)
+          throw new Error(`bench: ${pg.group} ${m} verdict differs`);
+        verdicts++;
+      }
+    }
+    for (const [m, v] of Object.entries(pa.summary))
+      check(oa.summary[m].value, v.value, `${pa.attribute} ${m}`);
+  }
+  return { maxDiff, values, verdicts };
+}
+
+export async function runAuditBench(): Promise<BenchResult> {
+  const { rows, resamples, threshold } = AUDIT_BENCH;
+  const csv = await ensureAuditBenchCsv(out('audit-1m.csv'), rows);
+  const args = [
+    csv,
+    '--label',
+    'label',
+    '--score',
+    'score',
+    '--threshold',
+    String(threshold),
+    '--group',
+    'race',
+    '--group',
+    'sex',
+    '--intersect',
+    '--resamples',
+    String(resamples),
+    '--json',
+  ];
+  // Process, end to end: the CLI writes the JSON to a file through its stdout.
+  const ourJson = out('audit-biasloop.json');
+  const t0 = performance.now();
+  const cli = spawnSync(process.execPath, [BIN, 'audit', ...args], { maxBuffer: 1 << 28, encoding: 'utf8' });
+  if (cli.status !== 0) throw new Error(`biasloop audit failed: ${cli.stderr}`);
+  writeFileSync(ourJson, cli.stdout);
+  const oursProcess = (performance.now() - t0) / 1000;
+
+  // In process: library call + JSON file (cold: the first audit in this process).
+  const t1 = performance.now();
+  const result = await auditPredictions({
+    file: csv,
+    label: 'label',
+    score: 'score',
+    threshold,
+    groups: ['race', 'sex'],
+    intersect: true,
+    resamples,
+  });
+  writeFileSync(out('audit-biasloop-inprocess.json'), JSON.stringify(result));
+  const oursInProcess = (performance.now() - t1) / 1000;
+  const size = (Number(readFileSync(csv).length) / 2 ** 20).toFixed(0);
+
+  const lines = [
+    `audit: ${rows.toLocaleString('en-US')} rows (${size} MiB CSV), race (6) + sex (2) + race & sex (12), score ≥ ${threshold}, ${resamples} bootstrap resamples, file → JSON`,
+    `  biasloop: ${oursProcess.toFixed(2)} s as a process (node bin/biasloop.js audit … --json), ${oursInProcess.toFixed(2)} s in process (auditPredictions + JSON)`,
+  ];
+  const numbers: Record<string, number | string> = {
+    rows,
+    resamples,
+    oursProcessSeconds: oursProcess,
+    oursInProcessSeconds: oursInProcess,
+    machine: machine(),
+  };
+  const peerScript = fileURLToPath(new URL('./peers/audit_pandas.py', import.meta.url));
+  const peerJson = out('audit-pandas.json');
+  const t2 = performance.now();
+  const peer = runPythonPeer(peerScript, [csv, String(resamples), peerJson]);
+  const peerProcess = (performance.now() - t2) / 1000;
+  if (peer.ok && existsSync(peerJson)) {
+    const theirsInProcess = peer.result.seconds;
+    const agreement = compare(result, JSON.parse(readFileSync(peerJson, 'utf8')) as PeerResult);
+    const ratio = (a: number, b: number): string =>
+      `${(a / b).toFixed(2)} (${b > a ? `${(b / a).toFixed(2)}× faster` : `${(a / b).toFixed(2)}× slower`})`;
+    lines.push(
+      `  pandas:   ${peerProcess.toFixed(2)} s as a process (${PYTHON} audit_pandas.py), ${theirsInProcess.toFixed(2)} s in process (read_csv → json.dump)`,
+      `  ratio ours/theirs (time): process ${ratio(oursProcess, peerProcess)}; in process ${ratio(oursInProcess, theirsInProcess)}`,
+      `  agreement: ${agreement.values} point values, max |difference| ${agreement.maxDiff.toExponential(1)}; ${agreement.verdicts} verdicts identical`,
+    );
+    Object.assign(numbers, {
+      peerProcessSeconds: peerProcess,
+      peerInProcessSeconds: theirsInProcess,
+      ratioProcess: oursProcess / peerProcess,
+      ratioInProcess: oursInProcess / theirsInProcess,
+      maxPointDifference: agreement.maxDiff,
+    });
+  } else {
+    lines.push(
+      `  pandas peer skipped: ${peer.ok ? 'no output' : peer.why} (install Debian's python3-pandas)`,
+    );
+  }
+  return { name: 'audit', lines, numbers };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const r = await runAuditBench();
+  console.log(r.lines.join('\n'));
+}
