@@ -1,6 +1,6 @@
 /**
  * The audit's bootstrap: B resamples of the audited rows, each evaluated with the registry's
- * `evaluatePlan`, kept as a B × S matrix so that quantities defined relative to other values (a
+ * `PlanEvaluator`, kept as a B × S matrix so that quantities defined relative to other values (a
  * group's share, its ratio and difference to the reference group) are computed per resample from
  * the same resampled values, then percentile intervals.
  *
@@ -16,8 +16,9 @@
 import type { Rng } from '../core/rng.ts';
 import type { BootstrapRows } from '../metrics/bootstrap.ts';
 import type { GroupConfusion } from '../metrics/confusion.ts';
-import { evaluatePlan, type MetricPlan } from '../metrics/plan.ts';
+import { PlanEvaluator, type MetricPlan } from '../metrics/plan.ts';
 import { drawMultinomial } from '../metrics/sampling.ts';
+import { quantilesInPlace } from '../metrics/stats/descriptive.ts';
 
 /** The plan's values for each resample, row-major B × slots. */
 export function resamplePlan(
@@ -30,7 +31,8 @@ export function resamplePlan(
   const S = plan.slots.length;
   const out = new Float64Array(resamples * S);
   const draw = rows === undefined ? cellResampler(conf, rng) : rowResampler(conf, rows, rng);
-  for (let b = 0; b < resamples; b++) evaluatePlan(plan, draw(), out.subarray(b * S, (b + 1) * S));
+  const evaluator = new PlanEvaluator(plan, conf.groupCount);
+  for (let b = 0; b < resamples; b++) evaluator.evaluate(draw(), out.subarray(b * S, (b + 1) * S));
   return out;
 }
 
@@ -99,59 +101,11 @@ function rowResampler(conf: GroupConfusion, data: BootstrapRows, rng: Rng): () =
   };
 }
 
-/** The k-th smallest of a[0..m) (0-based), partially reordering `a` (Hoare quickselect, median of three). */
-export function selectKth(a: Float64Array, m: number, k: number): number {
-  let lo = 0;
-  let hi = m - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    // Median of three as the pivot.
-    let x = a[lo];
-    let y = a[mid];
-    const z = a[hi];
-    if (x > y) [x, y] = [y, x];
-    const pivot = z < x ? x : z > y ? y : z;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
-}
-
-/**
- * Quantile q of a[0..m) with linear interpolation between order statistics (numpy's default), by
- * selection rather than sorting; NaN when m = 0. Reorders `a`.
- */
-export function quantileBySelection(a: Float64Array, m: number, q: number): number {
-  if (m === 0) return NaN;
-  const h = (m - 1) * q;
-  const k = Math.floor(h);
-  const lower = selectKth(a, m, k);
-  const frac = h - k;
-  if (frac === 0 || k + 1 >= m) return lower;
-  // After selection every element right of k is ≥ the k-th: the next order statistic is their minimum.
-  let upper = Infinity;
-  for (let i = k + 1; i < m; i++) if (a[i] < upper) upper = a[i];
-  return lower === upper ? lower : lower + frac * (upper - lower);
-}
-
 /**
  * Percentile interval of each column of a B × S matrix (row-major), leaving out resamples where the
- * value is undefined (NaN). Columns are copied out in cache-sized tiles, and the two quantiles are
- * found by selection (O(B) per column) instead of sorting.
+ * value is undefined (NaN). Columns are copied out in cache-sized tiles (a strided walk down a
+ * 1,000 × 700 matrix is several times slower), and the two quantiles are found by the registry's
+ * selection (O(B) per column) instead of sorting.
  */
 export function percentileIntervals(
   samples: Float64Array,
@@ -177,8 +131,9 @@ export function percentileIntervals(
         const v = column[b];
         if (!Number.isNaN(v)) column[m++] = v;
       }
-      low[s0 + j] = quantileBySelection(column, m, (1 - level) / 2);
-      high[s0 + j] = quantileBySelection(column, m, (1 + level) / 2);
+      const [lo, hi] = quantilesInPlace(column.subarray(0, m), [(1 - level) / 2, (1 + level) / 2]);
+      low[s0 + j] = lo;
+      high[s0 + j] = hi;
     }
   }
   return { low, high };

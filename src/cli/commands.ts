@@ -3,7 +3,9 @@
  * `register<Name>Command(program)`, and list it here.
  */
 import type { Command } from 'commander';
+import { registerAnalyzeCommand } from './analyze.ts';
 import { registerAuditCommand } from './audit.ts';
+import { registerMetricsCommand } from './metrics.ts';
 import { registerPresetsCommand } from './presets.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSchemaCommand } from './schema.ts';
@@ -13,4 +15,6 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerPresetsCommand,
   registerSchemaCommand,
   registerAuditCommand,
+  registerAnalyzeCommand,
+  registerMetricsCommand,
 ];

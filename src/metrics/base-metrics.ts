@@ -18,8 +18,9 @@ export interface Cell {
   weight: number;
   /** Row count, never weighted. */
   rows: number;
-  /** The group's C×C confusion matrix `[t·C + p]` (weighted). */
+  /** The group's C×C confusion matrix `[t·C + p]` (weighted) starts at `matrix[matrixOffset]`. */
   matrix: Float64Array;
+  matrixOffset: number;
   classCount: number;
   /** Score sums for the positive class (NaN when no probabilities were given). */
   probaSum: number;
@@ -54,7 +55,7 @@ export function rate(a: number, b: number): number {
 
 function trace(c: Cell): number {
   let s = 0;
-  for (let k = 0; k < c.classCount; k++) s += c.matrix[k * c.classCount + k];
+  for (let k = 0; k < c.classCount; k++) s += c.matrix[c.matrixOffset + k * c.classCount + k];
   return s;
 }
 
@@ -65,9 +66,9 @@ function balancedAccuracy(c: Cell): number {
   let present = 0;
   for (let t = 0; t < C; t++) {
     let row = 0;
-    for (let p = 0; p < C; p++) row += c.matrix[t * C + p];
+    for (let p = 0; p < C; p++) row += c.matrix[c.matrixOffset + t * C + p];
     if (row > 0) {
-      sum += c.matrix[t * C + t] / row;
+      sum += c.matrix[c.matrixOffset + t * C + t] / row;
       present++;
     }
   }

@@ -15,9 +15,9 @@
  */
 import type { Rng } from '../core/rng.ts';
 import type { GroupConfusion } from './confusion.ts';
-import { evaluatePlan, type MetricPlan } from './plan.ts';
+import { PlanEvaluator, type MetricPlan } from './plan.ts';
 import { drawMultinomial } from './sampling.ts';
-import { quantileSorted } from './stats/descriptive.ts';
+import { quantilesInPlace } from './stats/descriptive.ts';
 
 export interface BootstrapOptions {
   /** Number of resamples (default 1000). */
@@ -76,7 +76,8 @@ export function bootstrapPlan(
   const samples = new Float64Array(B * S);
   const draw =
     method === 'cells' ? cellResampler(conf, opts.rng) : rowResampler(conf, rows as BootstrapRows, opts.rng);
-  for (let b = 0; b < B; b++) evaluatePlan(plan, draw(), samples.subarray(b * S, (b + 1) * S));
+  const evaluator = new PlanEvaluator(plan, conf.groupCount);
+  for (let b = 0; b < B; b++) evaluator.evaluate(draw(), samples.subarray(b * S, (b + 1) * S));
   const low = new Float64Array(S);
   const high = new Float64Array(S);
   const definedShare = new Float64Array(S);
@@ -90,9 +91,7 @@ export function bootstrapPlan(
       if (!Number.isNaN(v)) column[m++] = v;
     }
     definedShare[s] = m / B;
-    const sorted = column.subarray(0, m).sort();
-    low[s] = quantileSorted(sorted, qLow);
-    high[s] = quantileSorted(sorted, qHigh);
+    [low[s], high[s]] = quantilesInPlace(column.subarray(0, m), [qLow, qHigh]);
   }
   return { low, high, definedShare, resamples: B, method };
 }
@@ -116,15 +115,40 @@ function cellResampler(conf: GroupConfusion, rng: Rng): () => GroupConfusion {
   };
 }
 
+const TWO_32 = 4294967296;
+const INV_2_32 = 1 / TWO_32;
+
+/** Fill `out` with uniform draws from [0, n): Lemire's nearly-divisionless method, exact by rejection. */
+function drawIndices(rng: Rng, n: number, out: Int32Array): void {
+  if (n > 1 << 21) {
+    // u·n would no longer be exact in a double.
+    for (let k = 0; k < out.length; k++) out[k] = rng.int(n);
+    return;
+  }
+  const threshold = (TWO_32 - n) % n;
+  for (let k = 0; k < out.length; k++) {
+    let m = rng.nextUint32() * n;
+    let hi = Math.floor(m * INV_2_32);
+    while (m - hi * TWO_32 < threshold) {
+      m = rng.nextUint32() * n;
+      hi = Math.floor(m * INV_2_32);
+    }
+    out[k] = hi;
+  }
+}
+
 function rowResampler(conf: GroupConfusion, data: BootstrapRows, rng: Rng): () => GroupConfusion {
   const G = conf.groupCount;
   const C = conf.classCount;
+  const CC = C * C;
   const n = data.yTrue.length;
   const cellIndex = new Int32Array(n);
   for (let i = 0; i < n; i++) cellIndex[i] = (data.groupCodes[i] * C + data.yTrue[i]) * C + data.yPred[i];
-  const cells = new Float64Array(conf.cells.length);
+  const idx = new Int32Array(n);
+  const cellRows = new Float64Array(conf.cells.length);
+  const w = data.sampleWeight === undefined ? undefined : Float64Array.from(data.sampleWeight);
+  const cells = w === undefined ? cellRows : new Float64Array(conf.cells.length);
   const rows = new Float64Array(G);
-  const w = data.sampleWeight;
   const proba = data.proba;
   const scores =
     conf.scores === undefined || proba === undefined
@@ -136,20 +160,31 @@ function rowResampler(conf: GroupConfusion, data: BootstrapRows, rng: Rng): () =
         };
   const resampled: GroupConfusion = { ...conf, cells, rows, scores };
   return () => {
-    cells.fill(0);
-    rows.fill(0);
-    if (scores !== undefined) {
+    drawIndices(rng, n, idx);
+    cellRows.fill(0);
+    if (w === undefined) {
+      for (let k = 0; k < n; k++) cellRows[cellIndex[idx[k]]]++;
+    } else {
+      cells.fill(0);
+      for (let k = 0; k < n; k++) {
+        const i = idx[k];
+        cellRows[cellIndex[i]]++;
+        cells[cellIndex[i]] += w[i];
+      }
+    }
+    for (let g = 0; g < G; g++) {
+      let r = 0;
+      for (let j = 0; j < CC; j++) r += cellRows[g * CC + j];
+      rows[g] = r;
+    }
+    if (scores !== undefined && proba !== undefined) {
       scores.probaSum.fill(0);
       scores.brierSum.fill(0);
       scores.logLossSum.fill(0);
-    }
-    for (let k = 0; k < n; k++) {
-      const i = rng.int(n);
-      const wi = w === undefined ? 1 : w[i];
-      cells[cellIndex[i]] += wi;
-      const g = data.groupCodes[i];
-      rows[g]++;
-      if (scores !== undefined && proba !== undefined) {
+      for (let k = 0; k < n; k++) {
+        const i = idx[k];
+        const wi = w === undefined ? 1 : w[i];
+        const g = data.groupCodes[i];
         const t = data.yTrue[i];
         for (let c = 0; c < C; c++) {
           const p = proba[i * C + c];

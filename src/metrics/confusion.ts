@@ -276,11 +276,13 @@ export function aggregateConfusion(
   conf: GroupConfusion,
   mapping: ArrayLike<number>,
   targetCount: number,
+  /** Reusable output buffers (zeroed here), to avoid allocating in the bootstrap loop. */
+  into?: { readonly cells: Float64Array; readonly rows: Float64Array },
 ): GroupConfusion {
   const C = conf.classCount;
   const CC = C * C;
-  const cells = new Float64Array(targetCount * CC);
-  const rows = new Float64Array(targetCount);
+  const cells = into !== undefined ? into.cells.fill(0) : new Float64Array(targetCount * CC);
+  const rows = into !== undefined ? into.rows.fill(0) : new Float64Array(targetCount);
   for (let g = 0; g < conf.groupCount; g++) {
     const h = mapping[g];
     rows[h] += conf.rows[g];

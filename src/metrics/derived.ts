@@ -52,33 +52,46 @@ export const VARIANTS: readonly Variant[] = [
   'group_max',
 ];
 
-/** The defined values a variant aggregates, or undefined when the variant must be NaN. */
-function usableValues(ctx: EvalContext, v: GroupValues): number[] | undefined {
-  const out: number[] = [];
-  for (let g = 0; g < ctx.groupCount; g++) {
-    const x = v.byGroup[g];
-    if (Number.isNaN(x)) {
-      // An empty group is never skipped: its disparity is unknown, not parity.
-      if (ctx.emptyGroup[g] === 1 || ctx.nanPolicy === 'propagate') return undefined;
-      continue;
-    }
-    out.push(x);
-  }
-  const needed = Math.min(2, ctx.groupCount);
-  return out.length >= needed ? out : undefined;
+/**
+ * Whether group g's value is left out of an aggregate, or −1 when the aggregate must be NaN: an
+ * empty group without a value, or any undefined value under `propagate`.
+ */
+function skip(ctx: EvalContext, x: number, g: number): number {
+  if (!Number.isNaN(x)) return 0;
+  return ctx.emptyGroup[g] === 1 || ctx.nanPolicy === 'propagate' ? -1 : 1;
 }
 
+/** Min and max over the usable groups; NaN when the variant is undefined. Written out for the bootstrap loop. */
+function extremes(ctx: EvalContext, v: GroupValues): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  let used = 0;
+  for (let g = 0; g < ctx.groupCount; g++) {
+    const x = v.byGroup[g];
+    const s = skip(ctx, x, g);
+    if (s < 0) return NAN_EXTREMES;
+    if (s > 0) continue;
+    used++;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return used >= Math.min(2, ctx.groupCount) ? { min, max } : NAN_EXTREMES;
+}
+
+const NAN_EXTREMES = { min: NaN, max: NaN };
+
 export function groupDifference(ctx: EvalContext, v: GroupValues): number {
-  const xs = usableValues(ctx, v);
-  if (xs === undefined) return NaN;
-  return Math.max(...xs) - Math.min(...xs);
+  const e = extremes(ctx, v);
+  return e.max - e.min;
 }
 
 export function groupDifferenceToOverall(ctx: EvalContext, v: GroupValues): number {
-  const xs = usableValues(ctx, v);
-  if (xs === undefined || Number.isNaN(v.overall)) return NaN;
+  if (Number.isNaN(extremes(ctx, v).min) || Number.isNaN(v.overall)) return NaN;
   let d = 0;
-  for (const x of xs) d = Math.max(d, Math.abs(x - v.overall));
+  for (let g = 0; g < ctx.groupCount; g++) {
+    const x = v.byGroup[g];
+    if (!Number.isNaN(x)) d = Math.max(d, Math.abs(x - v.overall));
+  }
   return d;
 }
 
@@ -89,27 +102,26 @@ function parityRatio(a: number, b: number): number {
 }
 
 export function groupRatio(ctx: EvalContext, v: GroupValues): number {
-  const xs = usableValues(ctx, v);
-  if (xs === undefined) return NaN;
-  return parityRatio(Math.min(...xs), Math.max(...xs));
+  const e = extremes(ctx, v);
+  return Number.isNaN(e.min) ? NaN : parityRatio(e.min, e.max);
 }
 
 export function groupRatioToOverall(ctx: EvalContext, v: GroupValues): number {
-  const xs = usableValues(ctx, v);
-  if (xs === undefined || Number.isNaN(v.overall)) return NaN;
+  if (Number.isNaN(extremes(ctx, v).min) || Number.isNaN(v.overall)) return NaN;
   let r = 1;
-  for (const x of xs) r = Math.min(r, parityRatio(Math.min(x, v.overall), Math.max(x, v.overall)));
+  for (let g = 0; g < ctx.groupCount; g++) {
+    const x = v.byGroup[g];
+    if (!Number.isNaN(x)) r = Math.min(r, parityRatio(Math.min(x, v.overall), Math.max(x, v.overall)));
+  }
   return r;
 }
 
 export function groupMin(ctx: EvalContext, v: GroupValues): number {
-  const xs = usableValues(ctx, v);
-  return xs === undefined ? NaN : Math.min(...xs);
+  return extremes(ctx, v).min;
 }
 
 export function groupMax(ctx: EvalContext, v: GroupValues): number {
-  const xs = usableValues(ctx, v);
-  return xs === undefined ? NaN : Math.max(...xs);
+  return extremes(ctx, v).max;
 }
 
 const AGGREGATE: Record<Variant, (ctx: EvalContext, v: GroupValues) => number> = {

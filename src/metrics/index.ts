@@ -43,7 +43,14 @@ export {
   type Grouping,
   type PrivilegedSpec,
 } from './groups.ts';
-export { EMPTY_GROUPS_METRIC, compilePlan, evaluatePlan, type MetricPlan } from './plan.ts';
+export {
+  EMPTY_GROUPS_METRIC,
+  compilePlan,
+  evaluatePlan,
+  PlanEvaluator,
+  type MetricPlan,
+  type PlanSlot,
+} from './plan.ts';
 export { bootstrapPlan, type BootstrapOptions, type BootstrapResult } from './bootstrap.ts';
 export {
   smoothedDifferentialFairness,
@@ -88,7 +95,13 @@ export {
   type SeedAggregate,
   type SeriesTrend,
 } from './summary.ts';
-export { meanWithCi, quantileSorted, type MeanSummary } from './stats/descriptive.ts';
+export {
+  meanWithCi,
+  meanSummaryFromMoments,
+  quantileSorted,
+  quantilesInPlace,
+  type MeanSummary,
+} from './stats/descriptive.ts';
 export { drawBinomial, drawMultinomial } from './sampling.ts';
 export {
   normalCdf,

@@ -108,17 +108,17 @@ export function fillCell(conf: GroupConfusion, g: number, cls: number, cell: Cel
   const C = conf.classCount;
   const CC = C * C;
   const off = g * CC;
-  const M = conf.cells.subarray(off, off + CC);
+  const M = conf.cells;
   const k = cls < 0 ? 0 : cls;
   let total = 0;
-  for (let j = 0; j < CC; j++) total += M[j];
+  for (let j = off; j < off + CC; j++) total += M[j];
   let row = 0;
   let col = 0;
   for (let j = 0; j < C; j++) {
-    row += M[k * C + j];
-    col += M[j * C + k];
+    row += M[off + k * C + j];
+    col += M[off + j * C + k];
   }
-  const tp = M[k * C + k];
+  const tp = M[off + k * C + k];
   cell.tp = tp;
   cell.fn = row - tp;
   cell.fp = col - tp;
@@ -126,6 +126,7 @@ export function fillCell(conf: GroupConfusion, g: number, cls: number, cell: Cel
   cell.weight = total;
   cell.rows = conf.rows[g];
   cell.matrix = M;
+  cell.matrixOffset = off;
   cell.classCount = C;
   const s = conf.scores;
   cell.probaSum = s === undefined ? NaN : s.probaSum[g * C + k];
@@ -143,6 +144,7 @@ export function emptyCell(): Cell {
     weight: 0,
     rows: 0,
     matrix: new Float64Array(0),
+    matrixOffset: 0,
     classCount: 0,
     probaSum: NaN,
     brierSum: NaN,
@@ -150,58 +152,99 @@ export function emptyCell(): Cell {
   };
 }
 
+interface Memo {
+  epoch: number;
+  readonly values: { byGroup: Float64Array; overall: number };
+}
+
+/**
+ * The evaluation state of one (grouping, class) pair. It is reset for every confusion table and
+ * keeps its buffers, so the bootstrap evaluates thousands of resamples without allocating.
+ */
 class PlanContext implements EvalContext {
   readonly groupCount: number;
   readonly emptyGroup: Uint8Array;
-  private readonly memo = new Map<BaseMetric, GroupValues>();
+  private conf!: GroupConfusion;
+  private overall!: GroupConfusion;
+  private epoch = 0;
+  private readonly memo = new Map<BaseMetric, Memo>();
+  private pooledEpoch = -1;
   private pooledConf: GroupConfusion | undefined;
-  private tablesMemo: ReturnType<EvalContext['labelTables']> | undefined;
+  private readonly pooledMapping: Int32Array | undefined;
+  private readonly pooledBuffers: { cells: Float64Array; rows: Float64Array } | undefined;
+  private tablesEpoch = -1;
+  private readonly tables: { truth: Float64Array; predicted: Float64Array; groups: number; classes: number };
   private readonly cell = emptyCell();
 
   constructor(
-    private readonly conf: GroupConfusion,
-    private readonly overall: GroupConfusion,
+    groupCount: number,
+    classCount: number,
     private readonly classIndex: number,
     private readonly privileged: Uint8Array | undefined,
     readonly nanPolicy: NanPolicy,
     readonly concentration: number,
   ) {
-    this.groupCount = conf.groupCount;
-    this.emptyGroup = new Uint8Array(conf.groupCount);
-    for (let g = 0; g < conf.groupCount; g++) this.emptyGroup[g] = conf.rows[g] === 0 ? 1 : 0;
+    this.groupCount = groupCount;
+    this.emptyGroup = new Uint8Array(groupCount);
+    if (privileged !== undefined) {
+      // Group 0 = privileged rows, group 1 = everyone else.
+      this.pooledMapping = new Int32Array(groupCount);
+      for (let g = 0; g < groupCount; g++) this.pooledMapping[g] = privileged[g] === 1 ? 0 : 1;
+      this.pooledBuffers = {
+        cells: new Float64Array(2 * classCount * classCount),
+        rows: new Float64Array(2),
+      };
+    }
+    this.tables = {
+      truth: new Float64Array(groupCount * classCount),
+      predicted: new Float64Array(groupCount * classCount),
+      groups: groupCount,
+      classes: classCount,
+    };
+  }
+
+  reset(conf: GroupConfusion, overall: GroupConfusion): void {
+    this.conf = conf;
+    this.overall = overall;
+    this.epoch++;
+    for (let g = 0; g < this.groupCount; g++) this.emptyGroup[g] = conf.rows[g] === 0 ? 1 : 0;
   }
 
   base(metric: BaseMetric): GroupValues {
-    let v = this.memo.get(metric);
-    if (v === undefined) {
-      const byGroup = new Float64Array(this.groupCount);
-      for (let g = 0; g < this.groupCount; g++) {
-        byGroup[g] = metric.value(fillCell(this.conf, g, this.classIndex, this.cell));
-      }
-      const overall = metric.value(fillCell(this.overall, 0, this.classIndex, this.cell));
-      v = { byGroup, overall };
-      this.memo.set(metric, v);
+    let m = this.memo.get(metric);
+    if (m === undefined) {
+      m = { epoch: -1, values: { byGroup: new Float64Array(this.groupCount), overall: NaN } };
+      this.memo.set(metric, m);
     }
-    return v;
+    if (m.epoch !== this.epoch) {
+      const v = m.values;
+      for (let g = 0; g < this.groupCount; g++) {
+        v.byGroup[g] = metric.value(fillCell(this.conf, g, this.classIndex, this.cell));
+      }
+      v.overall = metric.value(fillCell(this.overall, 0, this.classIndex, this.cell));
+      m.epoch = this.epoch;
+    }
+    return m.values;
   }
 
   pooled(metric: BaseMetric, side: 'privileged' | 'unprivileged'): number {
-    if (this.privileged === undefined) return NaN;
-    if (this.pooledConf === undefined) {
-      // Group 0 = privileged rows, group 1 = everyone else.
-      const mapping = new Int32Array(this.groupCount);
-      for (let g = 0; g < this.groupCount; g++) mapping[g] = this.privileged[g] === 1 ? 0 : 1;
-      this.pooledConf = aggregateConfusion(this.conf, mapping, 2);
+    if (this.pooledMapping === undefined) return NaN;
+    if (this.pooledEpoch !== this.epoch) {
+      this.pooledConf = aggregateConfusion(this.conf, this.pooledMapping, 2, this.pooledBuffers);
+      this.pooledEpoch = this.epoch;
     }
-    return metric.value(fillCell(this.pooledConf, side === 'privileged' ? 0 : 1, this.classIndex, this.cell));
+    return metric.value(
+      fillCell(this.pooledConf as GroupConfusion, side === 'privileged' ? 0 : 1, this.classIndex, this.cell),
+    );
   }
 
   labelTables(): ReturnType<EvalContext['labelTables']> {
-    if (this.tablesMemo === undefined) {
+    if (this.tablesEpoch !== this.epoch) {
       const G = this.groupCount;
       const C = this.conf.classCount;
-      const truth = new Float64Array(G * C);
-      const predicted = new Float64Array(G * C);
+      const { truth, predicted } = this.tables;
+      truth.fill(0);
+      predicted.fill(0);
       for (let g = 0; g < G; g++) {
         for (let t = 0; t < C; t++) {
           for (let p = 0; p < C; p++) {
@@ -211,37 +254,92 @@ class PlanContext implements EvalContext {
           }
         }
       }
-      this.tablesMemo = { truth, predicted, groups: G, classes: C };
+      this.tablesEpoch = this.epoch;
     }
-    return this.tablesMemo;
+    return this.tables;
+  }
+}
+
+/** Evaluates one plan on many confusion tables (the point estimate, then every bootstrap resample). */
+export class PlanEvaluator {
+  private readonly contexts: PlanContext[] = [];
+  /** Index into `contexts` per slot. */
+  private readonly slotContext: Int32Array;
+  private readonly contextGrouping: number[] = [];
+  private readonly overallBuffers: { cells: Float64Array; rows: Float64Array };
+  private readonly overallMapping: Int32Array;
+  private readonly groupingBuffers: ({ cells: Float64Array; rows: Float64Array } | undefined)[];
+
+  constructor(
+    private readonly plan: MetricPlan,
+    combinedGroupCount: number,
+  ) {
+    const C = plan.classCount;
+    const CC = C * C;
+    const keyToContext = new Map<number, number>();
+    this.slotContext = new Int32Array(plan.slots.length);
+    plan.slots.forEach((slot, i) => {
+      const key = slot.groupingIndex * (C + 1) + slot.classIndex + 1;
+      let idx = keyToContext.get(key);
+      if (idx === undefined) {
+        const grouping = plan.groupings[slot.groupingIndex];
+        idx = this.contexts.length;
+        this.contexts.push(
+          new PlanContext(
+            grouping.groupNames.length,
+            C,
+            slot.classIndex,
+            grouping.privileged,
+            plan.nanPolicy,
+            plan.concentration,
+          ),
+        );
+        this.contextGrouping.push(slot.groupingIndex);
+        keyToContext.set(key, idx);
+      }
+      this.slotContext[i] = idx;
+    });
+    this.overallBuffers = { cells: new Float64Array(CC), rows: new Float64Array(1) };
+    this.overallMapping = new Int32Array(combinedGroupCount);
+    this.groupingBuffers = plan.groupings.map((gr) =>
+      gr.scope === ''
+        ? undefined
+        : {
+            cells: new Float64Array(gr.groupNames.length * CC),
+            rows: new Float64Array(gr.groupNames.length),
+          },
+    );
+  }
+
+  evaluate(conf: GroupConfusion, out?: Float64Array): Float64Array {
+    const plan = this.plan;
+    const values = out ?? new Float64Array(plan.slots.length);
+    const overall = aggregateConfusion(
+      conf,
+      this.overallMapping,
+      1,
+      conf.scores ? undefined : this.overallBuffers,
+    );
+    const perGrouping = plan.groupings.map((gr, gi) =>
+      gr.scope === ''
+        ? conf
+        : aggregateConfusion(
+            conf,
+            gr.mapping,
+            gr.groupNames.length,
+            conf.scores ? undefined : this.groupingBuffers[gi],
+          ),
+    );
+    for (let k = 0; k < this.contexts.length; k++) {
+      this.contexts[k].reset(perGrouping[this.contextGrouping[k]], overall);
+    }
+    for (let i = 0; i < plan.slots.length; i++)
+      values[i] = plan.slots[i].read(this.contexts[this.slotContext[i]]);
+    return values;
   }
 }
 
 /** One value per plan slot, from the combined-grouping confusion counts. */
 export function evaluatePlan(plan: MetricPlan, conf: GroupConfusion, out?: Float64Array): Float64Array {
-  const values = out ?? new Float64Array(plan.slots.length);
-  const overall = aggregateConfusion(conf, new Int32Array(conf.groupCount), 1);
-  const perGrouping = plan.groupings.map((gr) =>
-    gr.scope === '' ? conf : aggregateConfusion(conf, gr.mapping, gr.groupNames.length),
-  );
-  const contexts = new Map<number, PlanContext>();
-  const C1 = plan.classCount + 1;
-  for (let i = 0; i < plan.slots.length; i++) {
-    const slot = plan.slots[i];
-    const key = slot.groupingIndex * C1 + slot.classIndex + 1;
-    let ctx = contexts.get(key);
-    if (ctx === undefined) {
-      ctx = new PlanContext(
-        perGrouping[slot.groupingIndex],
-        overall,
-        slot.classIndex,
-        plan.groupings[slot.groupingIndex].privileged,
-        plan.nanPolicy,
-        plan.concentration,
-      );
-      contexts.set(key, ctx);
-    }
-    values[i] = slot.read(ctx);
-  }
-  return values;
+  return new PlanEvaluator(plan, conf.groupCount).evaluate(conf, out);
 }

@@ -12,7 +12,7 @@
  *   with its rank-based confidence interval (Gilbert 1987, as R's trend::sens.slope).
  * Observations are ordered by x before the HAC lags are taken.
  */
-import { normalQuantile, normalTwoSidedP, studentTTwoSidedP } from './stats/special.ts';
+import { normalQuantile, normalTwoSidedP, studentTQuantile, studentTTwoSidedP } from './stats/special.ts';
 import { quantileSorted } from './stats/descriptive.ts';
 
 export interface OlsTrendOptions {
@@ -22,6 +22,8 @@ export interface OlsTrendOptions {
   readonly distribution?: 't' | 'normal';
   /** Multiply the HAC covariance by T / (T − 2) (default false, as statsmodels). */
   readonly smallSampleCorrection?: boolean;
+  /** Level of the slope's confidence interval (default 0.95). */
+  readonly level?: number;
 }
 
 export interface OlsTrend {
@@ -34,6 +36,9 @@ export interface OlsTrend {
   readonly p: number;
   readonly lag: number;
   readonly distribution: 't' | 'normal';
+  /** Confidence interval slope ± q·se, q from the same distribution as the p-value. */
+  readonly ciLow: number;
+  readonly ciHigh: number;
   /** Classical (i.i.d.) standard error, for comparison. */
   readonly seOls: number;
   readonly r2: number;
@@ -70,6 +75,8 @@ export function olsTrend(x: ArrayLike<number>, y: ArrayLike<number>, opts: OlsTr
     p: NaN,
     lag,
     distribution,
+    ciLow: NaN,
+    ciHigh: NaN,
     seOls: NaN,
     r2: NaN,
   };
@@ -146,7 +153,22 @@ export function olsTrend(x: ArrayLike<number>, y: ArrayLike<number>, opts: OlsTr
   const p = distribution === 't' ? studentTTwoSidedP(t, n - 2) : normalTwoSidedP(t);
   const seOls = Math.sqrt(sse / (n - 2) / sxx);
   const r2 = syy > 0 ? 1 - sse / syy : NaN;
-  return { n, slope, intercept, se, t, p: se > 0 ? p : NaN, lag, distribution, seOls, r2 };
+  const level = opts.level ?? 0.95;
+  const q = distribution === 't' ? studentTQuantile((1 + level) / 2, n - 2) : normalQuantile((1 + level) / 2);
+  return {
+    n,
+    slope,
+    intercept,
+    se,
+    t,
+    p: se > 0 ? p : NaN,
+    lag,
+    distribution,
+    ciLow: slope - q * se,
+    ciHigh: slope + q * se,
+    seOls,
+    r2,
+  };
 }
 
 export interface MannKendallResult {

@@ -93,3 +93,76 @@ describe('bootstrap confidence intervals', () => {
     expect(v?.ciHigh).toBe(1);
   });
 });
+
+describe('plan evaluator reuse', () => {
+  it('gives the same values as a fresh evaluation, table after table', async () => {
+    const { prepareGroupMetrics } = await import('../../src/metrics/frame.ts');
+    const { PlanEvaluator, evaluatePlan } = await import('../../src/metrics/plan.ts');
+    const { countConfusion } = await import('../../src/metrics/confusion.ts');
+    const rng = Rng.stream(8, 'reuse');
+    const n = 300;
+    const make = () => ({
+      yTrue: Int32Array.from({ length: n }, () => rng.int(3)),
+      yPred: Int32Array.from({ length: n }, () => rng.int(3)),
+      sex: Int32Array.from({ length: n }, () => rng.int(2)),
+      race: Int32Array.from({ length: n }, () => rng.int(3)),
+    });
+    const first = make();
+    const groups = (d: ReturnType<typeof make>) => [
+      { name: 'sex', codes: d.sex, levels: ['F', 'M'] },
+      { name: 'race', codes: d.race, levels: ['A', 'B', 'C'] },
+    ];
+    const prepared = prepareGroupMetrics({
+      yTrue: first.yTrue,
+      yPred: first.yPred,
+      groups: groups(first),
+      classNames: ['L', 'C', 'R'],
+      metrics: ['all'],
+      privileged: { sex: 'M' },
+    });
+    const evaluator = new PlanEvaluator(prepared.plan, prepared.confusion.groupCount);
+    for (let round = 0; round < 5; round++) {
+      const d = round === 0 ? first : make();
+      const combined = Int32Array.from(d.sex, (s, i) => s * 3 + d.race[i]);
+      const conf = countConfusion({
+        yTrue: d.yTrue,
+        yPred: d.yPred,
+        groupCodes: combined,
+        groupCount: 6,
+        classCount: 3,
+      });
+      const reused = evaluator.evaluate(conf);
+      const fresh = evaluatePlan(prepared.plan, conf);
+      expect(Array.from(reused)).toEqual(Array.from(fresh));
+    }
+  });
+});
+
+describe('bootstrap with probabilities', () => {
+  it('resamples rows so score metrics get intervals too', () => {
+    const n = 2000;
+    const rng = Rng.stream(3, 'proba');
+    const yTrue = Int32Array.from({ length: n }, () => (rng.float() < 0.4 ? 1 : 0));
+    const proba = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const p1 = Math.min(0.99, Math.max(0.01, 0.3 + 0.4 * yTrue[i] + 0.2 * (rng.float() - 0.5)));
+      proba[2 * i] = 1 - p1;
+      proba[2 * i + 1] = p1;
+    }
+    const yPred = Int32Array.from({ length: n }, (_, i) => (proba[2 * i + 1] > 0.5 ? 1 : 0));
+    const r = groupMetrics({
+      yTrue,
+      yPred,
+      proba,
+      groups: [{ name: 'g', codes: Int32Array.from({ length: n }, (_, i) => i % 2), levels: ['a', 'b'] }],
+      metrics: ['brier_score', 'mean_score', 'log_loss_difference'],
+      bootstrap: { rng: Rng.stream(1, 'ci'), resamples: 300 },
+    });
+    for (const v of r.values) {
+      if (v.metric === 'empty_groups') continue;
+      expect(v.ciLow, v.metric).toBeLessThanOrEqual(v.value);
+      expect(v.ciHigh, v.metric).toBeGreaterThanOrEqual(v.value);
+      expect((v.ciHigh ?? 0) - (v.ciLow ?? 0), v.metric).toBeGreaterThan(0);
+    }
+  });
+});

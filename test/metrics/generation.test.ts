@@ -63,6 +63,55 @@ describe('metricRowsForGeneration', () => {
   });
 });
 
+describe('groupAttributesFromDataset', () => {
+  it('splits a combined group column into its attributes via groupLevels', async () => {
+    const { groupAttributesFromDataset } = await import('../../src/metrics/groups.ts');
+    // Combined groups listed in a non-mixed-radix order on purpose.
+    const schema: DatasetSchema = {
+      ...simpleSchema({
+        featureNames: ['x'],
+        classNames: ['no', 'yes'],
+        attribute: 'sex',
+        levels: ['F', 'M'],
+      }),
+      attributes: [
+        { name: 'sex', levels: ['F', 'M'] },
+        { name: 'race', levels: ['A', 'B'] },
+      ],
+      groupNames: ['sex=M & race=B', 'sex=F & race=A', 'sex=F & race=B', 'sex=M & race=A'],
+      groupLevels: [
+        [1, 1],
+        [0, 0],
+        [0, 1],
+        [1, 0],
+      ],
+    };
+    const test = createDataset({
+      schema,
+      x: new Float64Array(6),
+      y: Int32Array.from([1, 0, 1, 1, 0, 1]),
+      group: Int32Array.from([0, 1, 2, 3, 0, 1]),
+    });
+    const attrs = groupAttributesFromDataset(test);
+    expect(attrs.map((a) => Array.from(a.codes))).toEqual([
+      [1, 0, 0, 1, 1, 0],
+      [1, 0, 1, 0, 1, 0],
+    ]);
+    const yPred = Int32Array.from([1, 1, 1, 0, 0, 1]);
+    const viaDataset = metricRowsForDataset({
+      run: 'r',
+      generation: 0,
+      test,
+      yPred,
+      metrics: ['selection_rate'],
+    });
+    const sr = (g: string) => viaDataset.find((r) => r.metric === 'selection_rate' && r.group === g)?.value;
+    expect(sr('sex=M & race=B')).toBe(0.5); // rows 0 and 4: predictions 1, 0
+    expect(sr('sex=F & race=A')).toBe(1); // rows 1 and 5
+    expect(sr('race=B')).toBeCloseTo(2 / 3, 15); // rows 0, 2, 4
+  });
+});
+
 function twoGroupSchema(): DatasetSchema {
   return simpleSchema({
     featureNames: ['a', 'b'],
@@ -165,8 +214,8 @@ describe('summaries across seeds and generations', () => {
     expect(agg.map((a) => a.n)).toEqual([3, 3, 2]);
     expect(agg[0].mean).toBeCloseTo(0.2, 15);
     expect(agg[0].std).toBeCloseTo(0.1, 15);
-    // t_{0.975, 2} = 4.302652729911275 (scipy.stats.t.ppf).
-    expect(agg[0].ciHigh - agg[0].mean).toBeCloseTo((4.302652729911275 * 0.1) / Math.sqrt(3), 10);
+    // t_{0.975, 2} = 4.302652729749464 (mpmath).
+    expect(agg[0].ciHigh - agg[0].mean).toBeCloseTo((4.302652729749464 * 0.1) / Math.sqrt(3), 10);
     expect(agg[2].mean).toBeCloseTo(0.45, 15);
   });
 

@@ -96,11 +96,11 @@ describe('Mann–Kendall and Sen slope', () => {
 
 describe('descriptive statistics', () => {
   it('t-interval of a mean (scipy.stats.t.interval on the same data)', () => {
-    // numpy/scipy: mean 2.5, std 1.2909944487358056, t.ppf(0.975, 3) = 3.182446305284263.
+    // numpy/scipy: mean 2.5, std 1.2909944487358056, t_{0.975,3} = 3.182446305283710 (mpmath).
     const s = meanWithCi([1, 2, 3, 4]);
     expect(s.mean).toBe(2.5);
     expect(s.std).toBeCloseTo(1.2909944487358056, 14);
-    const h = 3.182446305284263 * (1.2909944487358056 / 2);
+    const h = 3.18244630528371 * (1.2909944487358056 / 2);
     expect(s.ciLow).toBeCloseTo(2.5 - h, 12);
     expect(s.ciHigh).toBeCloseTo(2.5 + h, 12);
     expect(meanWithCi([7]).ciLow).toBeNaN();
@@ -110,5 +110,26 @@ describe('descriptive statistics', () => {
     expect(quantileSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(quantileSorted([1, 2, 3, 4], 0.025)).toBeCloseTo(1.075, 15);
     expect(quantileSorted([], 0.5)).toBeNaN();
+  });
+});
+
+describe('quantiles by selection', () => {
+  it('equal sorting-based quantiles on random data with ties (fast-check)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { quantilesInPlace } = await import('../../src/metrics/stats/descriptive.ts');
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 60 }),
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        (xs, q) => {
+          const sorted = Float64Array.from(xs).sort();
+          const want = [quantileSorted(sorted, q), quantileSorted(sorted, 1 - q)];
+          const got = quantilesInPlace(Float64Array.from(xs), [q, 1 - q]);
+          expect(got[0]).toBeCloseTo(want[0], 12);
+          expect(got[1]).toBeCloseTo(want[1], 12);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -17,6 +17,64 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return a + (h - lo) * (b - a);
 }
 
+/** Rearrange a[lo..hi] so that a[k] is the value a full sort would put there (quickselect, median of three). */
+function selectInPlace(a: Float64Array, k: number, lo: number, hi: number): void {
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three as the pivot.
+    if (a[mid] < a[lo]) swap(a, mid, lo);
+    if (a[hi] < a[lo]) swap(a, hi, lo);
+    if (a[hi] < a[mid]) swap(a, hi, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
+
+/**
+ * Linear-interpolation quantiles (numpy's default) of unsorted values, by selection instead of a
+ * full sort; `values` is reordered. `qs` must be ascending. NaN for an empty array.
+ */
+export function quantilesInPlace(values: Float64Array, qs: readonly number[]): number[] {
+  const m = values.length;
+  if (m === 0) return qs.map(() => NaN);
+  const out: number[] = [];
+  let from = 0;
+  for (const q of qs) {
+    const h = (m - 1) * q;
+    const k = Math.floor(h);
+    selectInPlace(values, k, from, m - 1);
+    const a = values[k];
+    let b = a;
+    if (k + 1 < m && h > k) {
+      // The next order statistic is the smallest value to the right of k.
+      b = values[k + 1];
+      for (let i = k + 2; i < m; i++) if (values[i] < b) b = values[i];
+    }
+    out.push(a === b ? a : a + (h - k) * (b - a));
+    from = k;
+  }
+  return out;
+}
+
 export interface MeanSummary {
   readonly n: number;
   readonly mean: number;
@@ -43,6 +101,14 @@ export function meanWithCi(values: ArrayLike<number>, level = 0.95): MeanSummary
     mean += d / n;
     m2 += d * (v - mean);
   }
+  return meanSummaryFromMoments(n, mean, m2, level);
+}
+
+/**
+ * The same summary from streaming moments: count, mean and the sum of squared deviations m2
+ * (Welford's running state), so callers need not keep the values.
+ */
+export function meanSummaryFromMoments(n: number, mean: number, m2: number, level = 0.95): MeanSummary {
   if (n === 0) return { n, mean: NaN, std: NaN, se: NaN, ciLow: NaN, ciHigh: NaN };
   if (n === 1) return { n, mean, std: NaN, se: NaN, ciLow: NaN, ciHigh: NaN };
   const std = Math.sqrt(m2 / (n - 1));
