@@ -7,15 +7,14 @@
  * Timed from one run each:
  * - process: `node bin/biasloop.js audit … --json > out.json` against `python3 audit_pandas.py …`,
  *   wall clock from spawn to exit (interpreter start, imports, reading, computing, writing);
- * - in process: `auditPredictions` + JSON written, against the peer's own timer from `read_csv` to
- *   `json.dump` (imports excluded on both sides).
+ * - in process: `auditPredictions` + JSON written (bench/audit-run.ts, a fresh process), against the
+ *   peer's own timer from `read_csv` to `json.dump` (imports excluded on both sides).
  * The point values of both are compared (they must agree to rounding) and the ratio ours/theirs
  * is printed.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { auditPredictions } from '../src/audit/index.ts';
 import type { AuditResult } from '../src/audit/types.ts';
 import { ensureAuditBenchCsv } from './audit-data.ts';
 import { machine, PYTHON, runPythonPeer, type BenchResult } from './common.ts';
@@ -38,7 +37,7 @@ interface PeerResult {
   }[];
 }
 
-/** Largest absolute difference between our point values and the peer's (null = NaN/∞ on both sides). */
+/** Largest absolute difference between our point values (from the CLI's JSON) and the peer's. */
 function compare(
   ours: AuditResult,
   theirs: PeerResult,
@@ -46,9 +45,10 @@ function compare(
   let maxDiff = 0;
   let values = 0;
   let verdicts = 0;
-  const check = (a: number, b: number | null, what: string): void => {
-    if (b === null || !Number.isFinite(a)) {
-      if (Number.isFinite(a) || b !== null) throw new Error(`bench: ${what}: biasloop ${a}, pandas ${b}`);
+  // Both sides come from JSON: null stands for NaN or ±∞.
+  const check = (a: number | null, b: number | null, what: string): void => {
+    if (a === null || b === null) {
+      if (a !== b) throw new Error(`bench: ${what}: biasloop ${a}, pandas ${b}`);
       return;
     }
     maxDiff = Math.max(maxDiff, Math.abs(a - b));
@@ -103,19 +103,24 @@ export async function runAuditBench(): Promise<BenchResult> {
   writeFileSync(ourJson, cli.stdout);
   const oursProcess = (performance.now() - t0) / 1000;
 
-  // In process: library call + JSON file (cold: the first audit in this process).
-  const t1 = performance.now();
-  const result = await auditPredictions({
-    file: csv,
-    label: 'label',
-    score: 'score',
-    threshold,
-    groups: ['race', 'sex'],
-    intersect: true,
-    resamples,
-  });
-  writeFileSync(out('audit-biasloop-inprocess.json'), JSON.stringify(result));
-  const oursInProcess = (performance.now() - t1) / 1000;
+  // In process, in a fresh process like the peer's: library call → JSON file, imports excluded.
+  const inProcessJson = out('audit-biasloop-inprocess.json');
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./audit-run.ts', import.meta.url)),
+      csv,
+      String(resamples),
+      inProcessJson,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (run.status !== 0) throw new Error(`bench/audit-run.ts failed: ${run.stderr}`);
+  const oursInProcess = (JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number })
+    .seconds;
+  const result = JSON.parse(readFileSync(ourJson, 'utf8')) as AuditResult;
   const size = (Number(readFileSync(csv).length) / 2 ** 20).toFixed(0);
 
   const lines = [

@@ -2,7 +2,10 @@
  * A short-lived in-memory DuckDB used to read one predictions file: opened per audit, closed after.
  * Every DuckDB failure becomes a one-line BiasloopError (DuckDB's messages span many lines).
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+// The package index loads every module of the API (~0.25 s of CPU at start-up); the instance module
+// and what it needs are enough here. The version is pinned (1.5.5-r.5).
+import { DuckDBInstance } from '@duckdb/node-api/lib/DuckDBInstance.js';
+import type { DuckDBConnection } from '@duckdb/node-api/lib/DuckDBConnection.js';
 import { BiasloopError } from '../core/errors.ts';
 
 export interface DuckSession {

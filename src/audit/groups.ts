@@ -13,12 +13,14 @@ import type { Grouping } from '../metrics/groups.ts';
 
 export const MISSING_GROUP = '(missing)';
 
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
 /** Natural order (`2` before `10`), a fixed locale so the order is the same everywhere; `(missing)` last. */
 export function compareLevels(a: string, b: string): number {
   if (a === b) return 0;
   if (a === MISSING_GROUP) return 1;
   if (b === MISSING_GROUP) return -1;
-  return a.localeCompare(b, 'en', { numeric: true }) || (a < b ? -1 : 1);
+  return NATURAL.compare(a, b) || (a < b ? -1 : 1);
 }
 
 export interface AttributeSpec {

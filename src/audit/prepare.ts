@@ -31,18 +31,36 @@ export interface PrepareOptions {
   readonly maxGroups: number;
 }
 
+export const VALUE_TRIM_CHARS = ' \t\r\n';
+
 const SCORE_MAPPING: BinaryMapping = { positive: ['1'], isPositive: (v) => v === '1' };
 
 function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/**
+ * Spaces, tabs and line breaks around a value are not part of it (UCI Adult writes `, Male`); a blank
+ * value is missing. The rows path trims the same characters in SQL (`VALUE_TRIM_CHARS`).
+ */
+export function cleanValue(v: string | null): string | null {
+  if (v === null) return null;
+  const t = v.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  return t === '' ? null : t;
+}
+
 export function prepareCounts(
-  tuples: readonly TupleCount[],
+  rawTuples: readonly TupleCount[],
   roles: ColumnRoles,
   src: SourceFile,
   opts: PrepareOptions,
 ): PreparedCounts {
+  const tuples: TupleCount[] = rawTuples.map((t) => ({
+    ...t,
+    groups: t.groups.map(cleanValue),
+    label: cleanValue(t.label),
+    prediction: cleanValue(t.prediction),
+  }));
   const sum = (ts: readonly TupleCount[]): number => ts.reduce((s, t) => s + t.count, 0);
   const rowsRead = sum(tuples);
   if (rowsRead === 0) {

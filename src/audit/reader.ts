@@ -10,6 +10,7 @@ import { duckMessage, queryRows, type DuckSession } from './duckdb.ts';
 import { lineAtByte, lineOfRecord } from './locate.ts';
 import {
   detectDelimiter,
+  readCsvHeader,
   sqlIdent,
   sqlString,
   tableFunction,
@@ -66,13 +67,11 @@ export interface FileSchema {
 }
 
 /**
- * Rows DuckDB's sniffer reads. Column types matter only for columns a `where` condition reads (the
- * role columns are retyped, the others are never parsed), so without `where` a short sample for the
- * dialect and the names is enough; with it, DuckDB's default of 20,480 rows.
+ * Rows DuckDB's sniffer reads when a `where` condition needs the types of the columns it reads (its
+ * default). Without `where` column types do not matter — the role columns are retyped and the others
+ * are never parsed — so the header line alone gives the names and DuckDB does not sniff.
  */
-const SNIFF_SAMPLE = { dialect: 2048, types: 20480 };
-/** Bytes the short sniff reads (DuckDB's default buffer is 32 MB: reading it costs ~0.1 s). */
-const SNIFF_BUFFER = 4 << 20;
+const SNIFF_SAMPLE = 20480;
 
 const orEmpty = (v: unknown): string => (v === null || v === undefined || v === '(empty)' ? '' : String(v));
 
@@ -81,12 +80,20 @@ export async function describeFile(
   src: SourceFile,
   needTypes: boolean,
 ): Promise<FileSchema> {
+  if (isCsv(src) && !needTypes) {
+    // Only names and a dialect are needed: the header line gives both, DuckDB need not sniff.
+    const delimiter = detectDelimiter(src);
+    return {
+      columns: readCsvHeader(src, delimiter).map((name) => ({ name, type: 'VARCHAR' })),
+      dialect: { delimiter, quote: '"', escape: '"', skip: 0 },
+    };
+  }
   if (isCsv(src)) {
     // Delimiter from the header line, no skipped lines, rows that do not fit ignored while sniffing
     // (they are reported, with their line, when the file is read).
     const rows = await queryRows(
       session,
-      `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns, DateFormat, TimestampFormat FROM sniff_csv(${sqlString(src.path)}, header = true, skip = 0, ignore_errors = true, delim = ${sqlString(detectDelimiter(src))}, ${needTypes ? `sample_size = ${SNIFF_SAMPLE.types}` : `sample_size = ${SNIFF_SAMPLE.dialect}, buffer_size = ${SNIFF_BUFFER}`})`,
+      `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns, DateFormat, TimestampFormat FROM sniff_csv(${sqlString(src.path)}, header = true, skip = 0, ignore_errors = true, delim = ${sqlString(detectDelimiter(src))}, sample_size = ${SNIFF_SAMPLE})`,
       (m) => readError(src, m),
     );
     const [delimiter, quote, escape, newLine, comment, skip, cols, dateFormat, timestampFormat] = rows[0] as [

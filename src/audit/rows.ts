@@ -12,7 +12,7 @@ import type { BootstrapRows } from '../metrics/bootstrap.ts';
 import { countConfusion, type GroupConfusion } from '../metrics/confusion.ts';
 import { duckMessage, type DuckSession } from './duckdb.ts';
 import { MISSING_GROUP, type GroupCoding } from './groups.ts';
-import type { PreparedCounts } from './prepare.ts';
+import { VALUE_TRIM_CHARS, type PreparedCounts } from './prepare.ts';
 import {
   scoreExpression,
   thresholdLiteral,
@@ -56,7 +56,9 @@ export async function readScoreRows(
 ): Promise<RowData> {
   const score = roles.score as string;
   const from = typedSource(src, roles, schema);
-  const text = (c: string): string => `NULLIF(CAST(${sqlIdent(c)} AS VARCHAR), '')`;
+  // Trimmed like the aggregate pass's values (prepare.ts cleanValue).
+  const text = (c: string): string =>
+    `NULLIF(trim(CAST(${sqlIdent(c)} AS VARCHAR), ${sqlString(VALUE_TRIM_CHARS)}), '')`;
   const s = scoreExpression(src, score);
   const coding: GroupCoding = prepared.coding;
   const combos = comboRows(coding, roles.groups.length);

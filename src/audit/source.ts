@@ -166,6 +166,55 @@ export function detectDelimiter(src: SourceFile): string {
   return best;
 }
 
+/**
+ * The column names of a CSV file's header line as DuckDB names them: unquoted names trimmed, `""`
+ * inside quotes unescaped, an empty name `column<j>` (0-based), a repeated name `<name>_1`, `_2`, ….
+ * Reading the names ourselves spares DuckDB's sniffer when no column types are needed.
+ */
+export function readCsvHeader(src: SourceFile, delimiter: string): string[] {
+  let head = readHead(src.path, 1 << 20);
+  if (src.gzip) head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const raw: { name: string; quoted: boolean }[] = [];
+  let field = '';
+  let quoted = false;
+  let inQuotes = false;
+  let i = 0;
+  for (; i < text.length; i++) {
+    const ch = text[i];
+    if (inQuotes) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') inQuotes = false;
+      else field += ch;
+    } else if (ch === '"') {
+      inQuotes = true;
+      quoted = true;
+    } else if (ch === delimiter) {
+      raw.push({ name: field, quoted });
+      field = '';
+      quoted = false;
+    } else if (ch === '\n' || ch === '\r') break;
+    else field += ch;
+  }
+  raw.push({ name: field, quoted });
+  const names: string[] = [];
+  const used = new Set<string>();
+  raw.forEach(({ name, quoted: q }, j) => {
+    let n = q ? name : name.trim();
+    if (n === '') n = `column${j}`;
+    if (used.has(n)) {
+      let k = 1;
+      while (used.has(`${n}_${k}`)) k++;
+      n = `${n}_${k}`;
+    }
+    used.add(n);
+    names.push(n);
+  });
+  return names;
+}
+
 /** A SQL string literal. */
 export function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -182,9 +231,9 @@ export interface CsvDialect {
   readonly quote: string;
   readonly escape: string;
   /** As DuckDB spells it (backslash escapes, e.g. `\\r\\n`). */
-  readonly newLine: string;
+  readonly newLine?: string;
   readonly skip: number;
-  readonly comment: string;
+  readonly comment?: string;
   readonly dateFormat?: string;
   readonly timestampFormat?: string;
 }
@@ -215,11 +264,11 @@ export function tableFunction(
           `delim = ${sqlString(dialect.delimiter)}`,
           `quote = ${sqlString(dialect.quote)}`,
           `escape = ${sqlString(dialect.escape)}`,
-          `new_line = ${sqlString(dialect.newLine)}`,
           `skip = ${dialect.skip}`,
-          `comment = ${sqlString(dialect.comment)}`,
-          `columns = ${typeMap(types)}`,
         );
+        if (dialect.newLine !== undefined) args.push(`new_line = ${sqlString(dialect.newLine)}`);
+        if (dialect.comment !== undefined) args.push(`comment = ${sqlString(dialect.comment)}`);
+        args.push(`columns = ${typeMap(types)}`);
         if (dialect.dateFormat) args.push(`dateformat = ${sqlString(dialect.dateFormat)}`);
         if (dialect.timestampFormat) args.push(`timestampformat = ${sqlString(dialect.timestampFormat)}`);
         return `read_csv(${args.join(', ')})`;

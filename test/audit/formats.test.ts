@@ -151,4 +151,27 @@ describe('formats', () => {
     const others = rows.filter((x) => x.race !== 'White');
     expect(r.attributes[0].summary.disparate_impact.value).toBeCloseTo(sr(others) / sr(white), 12);
   });
+
+  it('spaces around names and values are not part of them (as in UCI Adult), a blank value is missing', async () => {
+    const path = join(dir, 'spaced.csv');
+    writeFileSync(
+      path,
+      'sex, income, pred\n Male, >50K, >50K\nMale,<=50K, >50K\n Female , <=50K,<=50K\n  , >50K, <=50K\n',
+    );
+    const r = await auditPredictions({
+      file: path,
+      label: 'income',
+      labelPositive: ['>50K'],
+      prediction: 'pred',
+      predictionPositive: ['>50K'],
+      groups: ['sex'],
+      resamples: 0,
+    });
+    expect(r.attributes[0].groups.map((g) => [g.group, g.rows])).toEqual([
+      ['Female', 1],
+      ['Male', 2],
+      ['(missing)', 1],
+    ]);
+    expect(r.attributes[0].groups[1].counts).toEqual({ tp: 1, fp: 1, tn: 0, fn: 0 });
+  });
 });
