@@ -6,7 +6,8 @@
  *
  * Timed from one run each:
  * - process: `node bin/biasloop.js audit … --json > out.json` against `python3 audit_pandas.py …`,
- *   wall clock from spawn to exit (interpreter start, imports, reading, computing, writing);
+ *   wall clock from spawn to exit (interpreter start, imports, reading, computing, writing), and CPU
+ *   time (user + system, all threads) through /usr/bin/time, which a loaded machine disturbs less;
  * - in process: `auditPredictions` + JSON written (bench/audit-run.ts, a fresh process), against the
  *   peer's own timer from `read_csv` to `json.dump` (imports excluded on both sides).
  * The point values of both are compared (they must agree to rounding) and the ratio ours/theirs
@@ -17,7 +18,38 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AuditResult } from '../src/audit/types.ts';
 import { ensureAuditBenchCsv } from './audit-data.ts';
-import { machine, PYTHON, runPythonPeer, type BenchResult } from './common.ts';
+import { machine, PYTHON, type BenchResult } from './common.ts';
+
+const TIME = '/usr/bin/time';
+
+interface Timed {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly wallSeconds: number;
+  /** user + system CPU seconds of the process and its threads (with /usr/bin/time), else NaN. */
+  readonly cpuSeconds: number;
+}
+
+/** Run a command, timing wall clock and (through /usr/bin/time when present) CPU. */
+function timed(command: string, args: readonly string[]): Timed {
+  const cpuFile = out('audit-time.txt');
+  const useTime = existsSync(TIME);
+  const t0 = performance.now();
+  const r = useTime
+    ? spawnSync(TIME, ['-f', '%U %S', '-o', cpuFile, command, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const wallSeconds = (performance.now() - t0) / 1000;
+  let cpuSeconds = NaN;
+  if (useTime && existsSync(cpuFile)) {
+    const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    cpuSeconds = user + sys;
+  }
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, wallSeconds, cpuSeconds };
+}
 
 export const AUDIT_BENCH = { rows: 1_000_000, resamples: 1000, threshold: 0.5 };
 
@@ -97,11 +129,9 @@ export async function runAuditBench(): Promise<BenchResult> {
   ];
   // Process, end to end: the CLI writes the JSON to a file through its stdout.
   const ourJson = out('audit-biasloop.json');
-  const t0 = performance.now();
-  const cli = spawnSync(process.execPath, [BIN, 'audit', ...args], { maxBuffer: 1 << 28, encoding: 'utf8' });
+  const cli = timed(process.execPath, [BIN, 'audit', ...args]);
   if (cli.status !== 0) throw new Error(`biasloop audit failed: ${cli.stderr}`);
   writeFileSync(ourJson, cli.stdout);
-  const oursProcess = (performance.now() - t0) / 1000;
 
   // In process, in a fresh process like the peer's: library call → JSON file, imports excluded.
   const inProcessJson = out('audit-biasloop-inprocess.json');
@@ -123,43 +153,49 @@ export async function runAuditBench(): Promise<BenchResult> {
   const result = JSON.parse(readFileSync(ourJson, 'utf8')) as AuditResult;
   const size = (Number(readFileSync(csv).length) / 2 ** 20).toFixed(0);
 
+  const cpu = (t: Timed): string => (Number.isNaN(t.cpuSeconds) ? '' : `, ${t.cpuSeconds.toFixed(2)} s CPU`);
   const lines = [
     `audit: ${rows.toLocaleString('en-US')} rows (${size} MiB CSV), race (6) + sex (2) + race & sex (12), score ≥ ${threshold}, ${resamples} bootstrap resamples, file → JSON`,
-    `  biasloop: ${oursProcess.toFixed(2)} s as a process (node bin/biasloop.js audit … --json), ${oursInProcess.toFixed(2)} s in process (auditPredictions + JSON)`,
+    `  biasloop: ${cli.wallSeconds.toFixed(2)} s as a process (node bin/biasloop.js audit … --json${cpu(cli)}), ${oursInProcess.toFixed(2)} s in process (auditPredictions + JSON)`,
   ];
   const numbers: Record<string, number | string> = {
     rows,
     resamples,
-    oursProcessSeconds: oursProcess,
+    oursProcessSeconds: cli.wallSeconds,
+    oursProcessCpuSeconds: cli.cpuSeconds,
     oursInProcessSeconds: oursInProcess,
     machine: machine(),
   };
   const peerScript = fileURLToPath(new URL('./peers/audit_pandas.py', import.meta.url));
   const peerJson = out('audit-pandas.json');
-  const t2 = performance.now();
-  const peer = runPythonPeer(peerScript, [csv, String(resamples), peerJson]);
-  const peerProcess = (performance.now() - t2) / 1000;
-  if (peer.ok && existsSync(peerJson)) {
-    const theirsInProcess = peer.result.seconds;
+  const peer = existsSync(PYTHON) ? timed(PYTHON, [peerScript, csv, String(resamples), peerJson]) : undefined;
+  if (peer !== undefined && peer.status === 0 && existsSync(peerJson)) {
+    const theirsInProcess = (JSON.parse(peer.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number })
+      .seconds;
     const agreement = compare(result, JSON.parse(readFileSync(peerJson, 'utf8')) as PeerResult);
     const ratio = (a: number, b: number): string =>
       `${(a / b).toFixed(2)} (${b > a ? `${(b / a).toFixed(2)}× faster` : `${(a / b).toFixed(2)}× slower`})`;
     lines.push(
-      `  pandas:   ${peerProcess.toFixed(2)} s as a process (${PYTHON} audit_pandas.py), ${theirsInProcess.toFixed(2)} s in process (read_csv → json.dump)`,
-      `  ratio ours/theirs (time): process ${ratio(oursProcess, peerProcess)}; in process ${ratio(oursInProcess, theirsInProcess)}`,
+      `  pandas:   ${peer.wallSeconds.toFixed(2)} s as a process (${PYTHON} audit_pandas.py${cpu(peer)}), ${theirsInProcess.toFixed(2)} s in process (read_csv → json.dump)`,
+      `  ratio ours/theirs (time): process ${ratio(cli.wallSeconds, peer.wallSeconds)}; in process ${ratio(oursInProcess, theirsInProcess)}` +
+        (Number.isNaN(cli.cpuSeconds) ? '' : `; CPU ${ratio(cli.cpuSeconds, peer.cpuSeconds)}`),
       `  agreement: ${agreement.values} point values, max |difference| ${agreement.maxDiff.toExponential(1)}; ${agreement.verdicts} verdicts identical`,
     );
     Object.assign(numbers, {
-      peerProcessSeconds: peerProcess,
+      peerProcessSeconds: peer.wallSeconds,
+      peerProcessCpuSeconds: peer.cpuSeconds,
       peerInProcessSeconds: theirsInProcess,
-      ratioProcess: oursProcess / peerProcess,
+      ratioProcess: cli.wallSeconds / peer.wallSeconds,
       ratioInProcess: oursInProcess / theirsInProcess,
+      ratioCpu: cli.cpuSeconds / peer.cpuSeconds,
       maxPointDifference: agreement.maxDiff,
     });
   } else {
-    lines.push(
-      `  pandas peer skipped: ${peer.ok ? 'no output' : peer.why} (install Debian's python3-pandas)`,
-    );
+    const why =
+      peer === undefined
+        ? `${PYTHON} not found`
+        : (peer.stderr.trim().split('\n').pop() ?? `exit ${peer.status}`);
+    lines.push(`  pandas peer skipped: ${why} (install Debian's python3-pandas)`);
   }
   return { name: 'audit', lines, numbers };
 }

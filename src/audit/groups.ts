@@ -13,14 +13,48 @@ import type { Grouping } from '../metrics/groups.ts';
 
 export const MISSING_GROUP = '(missing)';
 
-const NATURAL = new Intl.Collator('en', { numeric: true });
-
-/** Natural order (`2` before `10`), a fixed locale so the order is the same everywhere; `(missing)` last. */
+/**
+ * Natural order: runs of digits compare as numbers (`2` before `10`), everything else by UTF-16 code
+ * unit, so the order is the same on every machine and locale; `(missing)` last.
+ */
 export function compareLevels(a: string, b: string): number {
   if (a === b) return 0;
   if (a === MISSING_GROUP) return 1;
   if (b === MISSING_GROUP) return -1;
-  return NATURAL.compare(a, b) || (a < b ? -1 : 1);
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    if (isDigit(ca) && isDigit(cb)) {
+      let ei = i;
+      let ej = j;
+      while (ei < a.length && isDigit(a.charCodeAt(ei))) ei++;
+      while (ej < b.length && isDigit(b.charCodeAt(ej))) ej++;
+      // Compare the digit runs as numbers: strip leading zeros, then by length, then digit by digit.
+      let si = i;
+      let sj = j;
+      while (si < ei - 1 && a.charCodeAt(si) === 48) si++;
+      while (sj < ej - 1 && b.charCodeAt(sj) === 48) sj++;
+      if (ei - si !== ej - sj) return ei - si - (ej - sj);
+      for (let k = 0; k < ei - si; k++) {
+        const d = a.charCodeAt(si + k) - b.charCodeAt(sj + k);
+        if (d !== 0) return d;
+      }
+      i = ei;
+      j = ej;
+    } else {
+      if (ca !== cb) return ca - cb;
+      i++;
+      j++;
+    }
+  }
+  if (a.length - i !== b.length - j) return a.length - i - (b.length - j);
+  return a < b ? -1 : 1; // equal up to leading zeros ("01" vs "1"): plain order
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 export interface AttributeSpec {

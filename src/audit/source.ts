@@ -29,6 +29,7 @@ const EXTENSIONS: Readonly<Record<string, AuditFormat>> = {
 };
 
 const PARQUET_MAGIC = 'PAR1';
+const CSV_BUFFER_BYTES = 8 << 20;
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 export function parseFormat(value: string, field = '--format'): AuditFormat {
@@ -257,7 +258,9 @@ export function tableFunction(
   switch (src.format) {
     case 'csv':
     case 'tsv': {
-      const args = [p, 'header = true', 'store_rejects = true'];
+      // 8 MB buffers instead of DuckDB's 32 MB: measured less CPU (allocation, page faults) for the
+      // same scan; still 4× the longest line DuckDB accepts (2 MB).
+      const args = [p, 'header = true', 'store_rejects = true', `buffer_size = ${CSV_BUFFER_BYTES}`];
       if (dialect !== undefined && types !== undefined) {
         args.push(
           'auto_detect = false',

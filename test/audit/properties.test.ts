@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compareLevels } from '../../src/audit/groups.ts';
 import { auditPredictions, verdictOf } from '../../src/audit/index.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { writeCsv } from './fixtures.ts';
@@ -159,5 +160,27 @@ describe('audit properties', () => {
     expect(c.attributes[0].groups.map((g) => g.metrics.accuracy.value)).toEqual(
       a.attributes[0].groups.map((g) => g.metrics.accuracy.value),
     );
+  });
+
+  it('group order is a total order: natural for digit runs, the same for any input order', () => {
+    const str = fc.string({ unit: fc.constantFrom('a', 'B', '0', '1', '9', ' ', '-'), maxLength: 6 });
+    fc.assert(
+      fc.property(str, str, str, (a, b, c) => {
+        const s = Math.sign;
+        expect(compareLevels(a, a)).toBe(0);
+        expect(s(compareLevels(a, b)) + s(compareLevels(b, a))).toBe(0);
+        if (a !== b) expect(compareLevels(a, b)).not.toBe(0);
+        if (compareLevels(a, b) < 0 && compareLevels(b, c) < 0) expect(compareLevels(a, c)).toBeLessThan(0);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(['10', 'x10', '2', '(missing)', 'x9', '1'].sort(compareLevels)).toEqual([
+      '1',
+      '2',
+      '10',
+      'x9',
+      'x10',
+      '(missing)',
+    ]);
   });
 });
