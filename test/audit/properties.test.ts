@@ -4,7 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { percentileIntervals } from '../../src/audit/bootstrap.ts';
 import { compareLevels } from '../../src/audit/groups.ts';
+import { quantilesInPlace } from '../../src/metrics/stats/descriptive.ts';
 import { auditPredictions, verdictOf } from '../../src/audit/index.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { writeCsv } from './fixtures.ts';
@@ -182,5 +184,46 @@ describe('audit properties', () => {
       'x10',
       '(missing)',
     ]);
+  });
+
+  it('percentile intervals from the tail buffers equal the registry quantiles of each column', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom(0.5, 0.8, 0.9, 0.95, 0.99),
+        fc.integer(),
+        fc.constantFrom('random', 'ascending', 'descending', 'ties'),
+        (B, W, level, seed, order) => {
+          const rng = Rng.stream(seed, 'pct');
+          const m = new Float64Array(B * W);
+          for (let b = 0; b < B; b++) {
+            for (let s = 0; s < W; s++) {
+              const u = rng.float();
+              m[b * W + s] =
+                u < 0.1
+                  ? NaN
+                  : order === 'ties'
+                    ? Math.floor(u * 4)
+                    : order === 'random'
+                      ? rng.normal()
+                      : order === 'ascending'
+                        ? b
+                        : -b;
+            }
+          }
+          const { low, high } = percentileIntervals(m, B, W, level);
+          for (let s = 0; s < W; s++) {
+            const column = Float64Array.from({ length: B }, (_, b) => m[b * W + s]).filter(
+              (v) => !Number.isNaN(v),
+            );
+            const [lo, hi] = quantilesInPlace(column, [(1 - level) / 2, (1 + level) / 2]);
+            expect(low[s]).toBe(lo);
+            expect(high[s]).toBe(hi);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
