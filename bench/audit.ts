@@ -51,6 +51,40 @@ function timed(command: string, args: readonly string[]): Timed {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, wallSeconds, cpuSeconds };
 }
 
+/**
+ * The CLI compiled to JavaScript (tsc → bench/out/dist), to show what the tsx loader costs at start-up:
+ * bin/biasloop.js transpiles the TypeScript sources on the fly. Returns the entry script, or undefined
+ * when the build fails.
+ */
+function buildCompiledCli(): string | undefined {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  // Type errors elsewhere do not stop tsc's emit: success is the entry file existing.
+  spawnSync(
+    process.execPath,
+    [
+      `${root}node_modules/typescript/bin/tsc`,
+      '-p',
+      `${root}tsconfig.build.json`,
+      '--outDir',
+      out('dist'),
+      '--declaration',
+      'false',
+      '--sourceMap',
+      'false',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (!existsSync(out('dist/cli/main.js'))) return undefined;
+  // dist/cli/version.js reads ../../package.json.
+  writeFileSync(out('package.json'), readFileSync(`${root}package.json`));
+  const entry = out('compiled-cli.mjs');
+  writeFileSync(
+    entry,
+    "const { main } = await import('./dist/cli/main.js');\nprocess.exitCode = await main(process.argv);\n",
+  );
+  return entry;
+}
+
 export const AUDIT_BENCH = { rows: 1_000_000, resamples: 1000, threshold: 0.5 };
 
 const out = (name: string): string => fileURLToPath(new URL(`./out/${name}`, import.meta.url));
@@ -133,6 +167,10 @@ export async function runAuditBench(): Promise<BenchResult> {
   if (cli.status !== 0) throw new Error(`biasloop audit failed: ${cli.stderr}`);
   writeFileSync(ourJson, cli.stdout);
 
+  const compiledEntry = buildCompiledCli();
+  const compiled =
+    compiledEntry === undefined ? undefined : timed(process.execPath, [compiledEntry, 'audit', ...args]);
+
   // In process, in a fresh process like the peer's: library call → JSON file, imports excluded.
   const inProcessJson = out('audit-biasloop-inprocess.json');
   const run = spawnSync(
@@ -158,12 +196,20 @@ export async function runAuditBench(): Promise<BenchResult> {
     `audit: ${rows.toLocaleString('en-US')} rows (${size} MiB CSV), race (6) + sex (2) + race & sex (12), score ≥ ${threshold}, ${resamples} bootstrap resamples, file → JSON`,
     `  biasloop: ${cli.wallSeconds.toFixed(2)} s as a process (node bin/biasloop.js audit … --json${cpu(cli)}), ${oursInProcess.toFixed(2)} s in process (auditPredictions + JSON)`,
   ];
+  if (compiled !== undefined && compiled.status === 0) {
+    lines.push(
+      `  biasloop compiled: ${compiled.wallSeconds.toFixed(2)} s as a process (the same CLI compiled by tsc, no tsx loader${cpu(compiled)})`,
+    );
+  }
   const numbers: Record<string, number | string> = {
     rows,
     resamples,
     oursProcessSeconds: cli.wallSeconds,
     oursProcessCpuSeconds: cli.cpuSeconds,
     oursInProcessSeconds: oursInProcess,
+    ...(compiled !== undefined && compiled.status === 0
+      ? { compiledProcessSeconds: compiled.wallSeconds, compiledProcessCpuSeconds: compiled.cpuSeconds }
+      : {}),
     machine: machine(),
   };
   const peerScript = fileURLToPath(new URL('./peers/audit_pandas.py', import.meta.url));
@@ -178,7 +224,10 @@ export async function runAuditBench(): Promise<BenchResult> {
     lines.push(
       `  pandas:   ${peer.wallSeconds.toFixed(2)} s as a process (${PYTHON} audit_pandas.py${cpu(peer)}), ${theirsInProcess.toFixed(2)} s in process (read_csv → json.dump)`,
       `  ratio ours/theirs (time): process ${ratio(cli.wallSeconds, peer.wallSeconds)}; in process ${ratio(oursInProcess, theirsInProcess)}` +
-        (Number.isNaN(cli.cpuSeconds) ? '' : `; CPU ${ratio(cli.cpuSeconds, peer.cpuSeconds)}`),
+        (Number.isNaN(cli.cpuSeconds) ? '' : `; CPU ${ratio(cli.cpuSeconds, peer.cpuSeconds)}`) +
+        (compiled !== undefined && compiled.status === 0
+          ? `; compiled CLI process ${ratio(compiled.wallSeconds, peer.wallSeconds)}`
+          : ''),
       `  agreement: ${agreement.values} point values, max |difference| ${agreement.maxDiff.toExponential(1)}; ${agreement.verdicts} verdicts identical`,
     );
     Object.assign(numbers, {
@@ -188,6 +237,9 @@ export async function runAuditBench(): Promise<BenchResult> {
       ratioProcess: cli.wallSeconds / peer.wallSeconds,
       ratioInProcess: oursInProcess / theirsInProcess,
       ratioCpu: cli.cpuSeconds / peer.cpuSeconds,
+      ...(compiled !== undefined && compiled.status === 0
+        ? { ratioCompiledProcess: compiled.wallSeconds / peer.wallSeconds }
+        : {}),
       maxPointDifference: agreement.maxDiff,
     });
   } else {
