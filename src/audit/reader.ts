@@ -187,10 +187,23 @@ export function typedSource(src: SourceFile, roles: ColumnRoles, schema: FileSch
   return tableFunction(src, types, schema.dialect);
 }
 
+const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DECIMAL.*|NUMERIC.*)$/i;
+
+/** Whether the score column is already numeric in the file (Parquet), so no text round trip is needed. */
+export function scoreIsNumeric(src: SourceFile, score: string, schema: FileSchema): boolean {
+  if (isCsv(src)) return true; // read as DOUBLE (typedSource)
+  if (src.format !== 'parquet') return false; // JSON: read as text (typedSource)
+  const type = schema.columns.find((c) => c.name === score)?.type ?? '';
+  return NUMERIC_TYPE.test(type);
+}
+
 /** The score column as a DOUBLE expression (NULL when missing or not a number). */
-export function scoreExpression(src: SourceFile, score: string): string {
+export function scoreExpression(src: SourceFile, score: string, schema: FileSchema): string {
   const col = sqlIdent(score);
-  return isCsv(src) ? col : `TRY_CAST(NULLIF(CAST(${col} AS VARCHAR), '') AS DOUBLE)`;
+  if (isCsv(src)) return col;
+  return scoreIsNumeric(src, score, schema)
+    ? `CAST(${col} AS DOUBLE)`
+    : `TRY_CAST(NULLIF(CAST(${col} AS VARCHAR), '') AS DOUBLE)`;
 }
 
 /** Run the aggregate pass. */
@@ -209,11 +222,13 @@ export async function aggregateTuples(
   let badScore = 'false';
   if (roles.score !== undefined) {
     const col = sqlIdent(roles.score);
-    const s = scoreExpression(src, roles.score);
+    const s = scoreExpression(src, roles.score, schema);
     select.push(
       `CASE WHEN ${s} IS NULL OR isnan(${s}) THEN NULL WHEN ${s} >= ${thresholdLiteral(roles.threshold ?? NaN)} THEN '1' ELSE '0' END AS p`,
     );
-    if (!csv) badScore = `(NULLIF(CAST(${col} AS VARCHAR), '') IS NOT NULL AND ${s} IS NULL)`;
+    if (!scoreIsNumeric(src, roles.score, schema)) {
+      badScore = `(NULLIF(CAST(${col} AS VARCHAR), '') IS NOT NULL AND ${s} IS NULL)`;
+    }
   } else {
     select.push(`${text(roles.prediction as string)} AS p`);
   }

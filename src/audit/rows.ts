@@ -59,7 +59,7 @@ export async function readScoreRows(
   // Trimmed like the aggregate pass's values (prepare.ts cleanValue).
   const text = (c: string): string =>
     `NULLIF(trim(CAST(${sqlIdent(c)} AS VARCHAR), ${sqlString(VALUE_TRIM_CHARS)}), '')`;
-  const s = scoreExpression(src, score);
+  const s = scoreExpression(src, score, schema);
   const coding: GroupCoding = prepared.coding;
   const combos = comboRows(coding, roles.groups.length);
   const gCols = roles.groups.map((_, j) => `g${j}`);

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { auditPredictions, type AuditOptions } from '../../src/audit/index.ts';
 import { BiasloopError } from '../../src/core/errors.ts';
@@ -83,6 +84,21 @@ describe('non-numeric scores are reported with their exact line', () => {
     const err = await failure({ ...base, file: path });
     expect(err.message).toContain("score column 's' holds 'high', which is not a number");
     expect(err.details.line).toBe(5);
+  });
+
+  it('Parquet with a text score column: the row number', async () => {
+    const csv = file('p.csv', 'g,y,s\na,1,0.9\nb,0,0.2\nb,1,zero\n');
+    const parquet = csv.replace(/\.csv$/, '.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    await con.run(
+      `COPY (SELECT * FROM read_csv('${csv}', all_varchar = true)) TO '${parquet}' (FORMAT parquet)`,
+    );
+    con.closeSync();
+    db.closeSync();
+    expect((await failure({ ...base, file: parquet })).message).toContain(
+      "row 3: score column 's' holds 'zero'",
+    );
   });
 
   it('JSON array: the record number', async () => {
