@@ -5,6 +5,7 @@
  * group) become columns with a disparity against the reference; variant and named metrics (one
  * value per attribute) become summary rows. `count` is always reported (it is the group size).
  */
+import { BiasloopError } from '../core/errors.ts';
 import { resolveMetricNames, type ResolvedMetric } from '../metrics/registry.ts';
 import { AUDIT_GROUP_METRICS, AUDIT_SUMMARY_METRICS } from './types.ts';
 
@@ -21,13 +22,26 @@ export function selectMetrics(names: readonly string[] | undefined, hasScores: b
   const tokens = (names === undefined || names.length === 0 ? ['default'] : names).flatMap((t) =>
     t.trim() === 'default' ? [...AUDIT_GROUP_METRICS, ...AUDIT_SUMMARY_METRICS] : [t],
   );
-  const resolved = resolveMetricNames(['count', ...tokens], {
-    classNames: ['negative', 'positive'],
-    hasScores,
-    // Privileged = the attribute's reference group (the AIF360 metrics compare against it).
-    hasPrivileged: true,
-    field: '--metrics',
-  });
+  let resolved: ResolvedMetric[];
+  try {
+    resolved = resolveMetricNames(['count', ...tokens], {
+      classNames: ['negative', 'positive'],
+      hasScores,
+      // Privileged = the attribute's reference group (the AIF360 metrics compare against it).
+      hasPrivileged: true,
+      field: '--metrics',
+    });
+  } catch (e) {
+    // The registry speaks of its inputs (`proba`); say which flag provides them.
+    const m =
+      e instanceof BiasloopError ? /^metric '([^']+)' needs predicted probabilities/.exec(e.message) : null;
+    if (m !== null) {
+      throw new BiasloopError('usage', `metric '${m[1]}' needs scores: use --score COL --threshold T`, {
+        field: '--metrics',
+      });
+    }
+    throw e;
+  }
   const groupMetrics: string[] = [];
   const summaryMetrics: string[] = [];
   for (const r of resolved) {

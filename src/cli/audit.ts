@@ -16,12 +16,12 @@ interface AuditFlags {
   pred?: string;
   score?: string;
   threshold?: number;
-  group: string[];
+  group?: string[];
   intersect?: boolean;
-  labelPositive: string[];
-  predPositive: string[];
-  metrics: string[];
-  reference: string[];
+  labelPositive?: string[];
+  predPositive?: string[];
+  metrics?: string[];
+  reference?: string[];
   tolerance: number;
   minGroupSize: number;
   resamples: number;
@@ -37,10 +37,10 @@ interface AuditFlags {
   ci?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 /** Comma-separated values, the flag repeatable. */
-const collectList = (value: string, previous: string[]): string[] => [
-  ...previous,
+const collectList = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
   ...value
     .split(',')
     .map((v) => v.trim())
@@ -61,42 +61,30 @@ export function registerAuditCommand(program: Command): void {
     .command('audit')
     .summary('group-fairness audit of a predictions file (CSV, TSV, JSON Lines, Parquet)')
     .description(
-      "Audit how fair a model's predictions are across groups: per protected attribute and group, the\n" +
-        'size, base rate, selection rate, TPR, FPR, FNR, TNR, precision, FDR, FOR, NPV and accuracy with\n' +
-        'bootstrap intervals; the ratio and difference of each to a reference group with a four-fifths\n' +
-        'verdict; and demographic-parity and equalized-odds summaries. The file is read by DuckDB, so\n' +
-        'large files stream.',
+      "Audit how fair a model's predictions are across groups: per protected attribute and group, " +
+        'the size, base rate, selection rate, TPR, FPR, FNR, TNR, precision, FDR, FOR, NPV and ' +
+        'accuracy with bootstrap intervals; the ratio and difference of each to a reference group ' +
+        'with a four-fifths verdict; and demographic-parity and equalized-odds summaries. The file is ' +
+        'read by DuckDB, so large files stream. See docs/audit.md.',
     )
     .argument('<file>', 'predictions file (.csv, .tsv, .jsonl, .json, .parquet; optionally .gz)')
     .requiredOption('--label <col>', 'column with the true outcome')
     .option('--pred <col>', 'column with hard predictions')
     .option('--score <col>', 'column with scores (use with --threshold)')
     .option('--threshold <t>', 'score ≥ threshold predicts positive', parseNumberFlag('--threshold'))
-    .option(
-      '--group <col>',
-      'protected attribute column (repeatable; each is audited on its own)',
-      collect,
-      [],
-    )
+    .option('--group <col>', 'protected attribute column (repeatable; each is audited on its own)', collect)
     .option('--intersect', 'also audit the cross-product of the --group columns (e.g. race × sex)')
-    .option('--label-positive <values>', 'label values meaning positive, comma-separated', collectList, [])
-    .option(
-      '--pred-positive <values>',
-      'prediction values meaning positive, comma-separated',
-      collectList,
-      [],
-    )
+    .option('--label-positive <values>', 'label values meaning positive, comma-separated', collectList)
+    .option('--pred-positive <values>', 'prediction values meaning positive, comma-separated', collectList)
     .option(
       '--metrics <names>',
       'registry metrics, comma-separated (names, globs like *_ratio, presets default/all/group/named; see `biasloop metrics`)',
       collectList,
-      [],
     )
     .option(
       '--reference <group>',
       'reference group: largest (default), min, max, a group name or attribute=group (repeatable)',
       collect,
-      [],
     )
     .option(
       '--tolerance <r>',
@@ -165,14 +153,14 @@ export function registerAuditCommand(program: Command): void {
         file,
         format: flags.format,
         label: flags.label,
-        labelPositive: flags.labelPositive.length > 0 ? flags.labelPositive : undefined,
+        labelPositive: flags.labelPositive,
         prediction: flags.pred,
-        predictionPositive: flags.predPositive.length > 0 ? flags.predPositive : undefined,
+        predictionPositive: flags.predPositive,
         score: flags.score,
         threshold: flags.threshold,
-        groups: flags.group,
+        groups: flags.group ?? [],
         intersect: flags.intersect === true,
-        metrics: flags.metrics.length > 0 ? flags.metrics : undefined,
+        metrics: flags.metrics,
         reference: flags.reference,
         tolerance: flags.tolerance,
         minGroupSize: flags.minGroupSize,

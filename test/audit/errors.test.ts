@@ -224,6 +224,9 @@ describe('bad input is a one-line error naming the problem', () => {
     expect((await failure({ ...opts, metrics: ['fpr_ratio'] })).message).toContain(
       "unknown metric 'fpr_ratio'",
     );
+    expect((await failure({ ...opts, metrics: ['brier_score'] })).message).toBe(
+      "metric 'brier_score' needs scores: use --score COL --threshold T",
+    );
   });
 
   it('a group column with too many distinct values', async () => {
