@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runAuditBench } from './audit.ts';
 import { machine, measurementsResult, type BenchResult } from './common.ts';
 import { runLoopBench } from './loop.ts';
 import { runMetricsBench } from './metrics.ts';
@@ -29,6 +30,7 @@ const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
     ];
     return measurementsResult('theory', lines, rows);
   },
+  audit: runAuditBench,
 };
 
 const wanted = process.argv.slice(2);

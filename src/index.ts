@@ -100,3 +100,6 @@ export { CnnClassifier } from './models/cnn.ts';
 export { ConditionalVae } from './models/cvae.ts';
 export { loadMnist, mnistSplit, mnistDataset } from './data/mnist.ts';
 export { colorizeMnist, coloredMnist } from './data/colored-mnist.ts';
+
+// audit of a predictions file
+export * from './audit/index.ts';

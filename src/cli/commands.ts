@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { registerAnalyzeCommand } from './analyze.ts';
+import { registerAuditCommand } from './audit.ts';
 import { registerMetricsCommand } from './metrics.ts';
 import { registerPresetsCommand } from './presets.ts';
 import { registerRunCommand } from './run.ts';
@@ -14,6 +15,7 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerPresetsCommand,
   registerTheoryCommand,
+  registerAuditCommand,
   registerMetricsCommand,
   registerAnalyzeCommand,
   registerSchemaCommand,
