@@ -16,7 +16,7 @@ import { BiasloopError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { DataCache } from '../data/real.ts';
 import { loadRealData, type RealData } from '../data/real.ts';
-import type { FitContext } from '../models/types.ts';
+import { argmaxRows, type FitContext } from '../models/types.ts';
 import { runPaths, writeRunMetrics } from '../results/layout.ts';
 import type { MetricRow } from '../results/rows.ts';
 import type { PlannedRun } from '../spec/sweep.ts';
@@ -204,16 +204,4 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
   }
   if (paths) writeRunMetrics(paths, rows);
   return { status: 'complete', rows, startedAt: startAt, realDataDescription: real.description };
-}
-
-/** Index of the largest probability in each row (ties: the lowest class). */
-function argmaxRows(proba: Float64Array, classes: number): Int32Array {
-  const n = proba.length / classes;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (proba[i * classes + c] > proba[i * classes + best]) best = c;
-    out[i] = best;
-  }
-  return out;
 }

@@ -4,7 +4,7 @@
  * fits). Inputs are plain arrays; samples are row-major n×d Float64Arrays.
  */
 import type { Rng } from '../core/rng.ts';
-import { matMul, sqrtSymmetric, symmetricEigen } from './linalg.ts';
+import { matMul, sqrtSymmetric, symmetricEigen } from '../core/linalg.ts';
 
 function normalise(p: ArrayLike<number>, what: string): Float64Array {
   let s = 0;

@@ -15,7 +15,7 @@ import type { Dataset, DatasetSchema } from '../core/dataset.ts';
 import { BiasloopError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { allocateCells, assembleSynthetic } from './cell-sampling.ts';
-import { choleskyJittered, weightedMoments } from './linalg.ts';
+import { regularisedCholesky, rowsByCell, weightedMoments } from './moments.ts';
 import { CentredGramKernel, CorrelatedRowsKernel } from './tabular-kernels.ts';
 import {
   assertStateMatches,
@@ -71,8 +71,7 @@ export class GaussianGenerator implements Generator {
     const G = schema.groupNames.length;
     const K = schema.classNames.length * G;
     const w = ctx.sampleWeight;
-    const rowsByCell: number[][] = Array.from({ length: K }, () => []);
-    for (let i = 0; i < data.n; i++) rowsByCell[data.y[i] * G + data.group[i]].push(i);
+    const cellRows = rowsByCell(data);
     const minCell = this.options.minCellSize ?? d + 1;
     let overallCov: Float64Array | undefined;
     const overall = (): Float64Array =>
@@ -90,7 +89,7 @@ export class GaussianGenerator implements Generator {
       let cov = classPooled.get(cls);
       if (!cov) {
         const rows: number[] = [];
-        for (let g = 0; g < G; g++) for (const i of rowsByCell[cls * G + g]) rows.push(i);
+        for (let g = 0; g < G; g++) for (const i of cellRows[cls * G + g]) rows.push(i);
         cov =
           rows.length >= minCell
             ? weightedMoments(data.x, d, rows, w, this.options.estimator, 'row', this.gram).cov
@@ -103,28 +102,16 @@ export class GaussianGenerator implements Generator {
     this.factors = [];
     this.cellWeights = new Float64Array(K);
     for (let c = 0; c < K; c++) {
-      const rows = rowsByCell[c];
+      const rows = cellRows[c];
       const m = weightedMoments(data.x, d, rows, w, this.options.estimator, 'row', this.gram);
       this.cellWeights[c] = m.weightSum;
       const cov = rows.length >= minCell ? m.cov : Float64Array.from(pooledFor(Math.floor(c / G)));
       this.means.push(m.mean);
-      this.factors.push(this.factorise(cov, d));
+      this.factors.push(this.factor(cov, d));
     }
     this.schema = schema;
     this.d = d;
     return { converged: true, iterations: 1 };
-  }
-
-  private factorise(cov: Float64Array, d: number): Float64Array {
-    const c = Float64Array.from(cov);
-    if (this.options.covariance === 'diag') {
-      for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) if (j !== k) c[j * d + k] = 0;
-    }
-    let meanVar = 0;
-    for (let j = 0; j < d; j++) meanVar += c[j * d + j];
-    meanVar = meanVar / d || 1;
-    for (let j = 0; j < d; j++) c[j * d + j] += this.options.regularization * meanVar;
-    return choleskyJittered(c, d).l;
   }
 
   /** Covariance Σ_c = L_c L_cᵀ of cell c (for tests and diagnostics). */
@@ -141,6 +128,10 @@ export class GaussianGenerator implements Generator {
       }
     }
     return s;
+  }
+
+  private factor(cov: Float64Array, d: number): Float64Array {
+    return regularisedCholesky(cov, d, this.options.covariance, this.options.regularization);
   }
 
   sample(request: SampleRequest, rng: Rng): Dataset {

@@ -15,7 +15,8 @@ import type { Dataset, DatasetSchema } from '../core/dataset.ts';
 import { BiasloopError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { allocateCells, assembleSynthetic } from './cell-sampling.ts';
-import { choleskyJittered, choleskyLogDet, weightedMoments } from './linalg.ts';
+import { choleskyLogDet } from '../core/linalg.ts';
+import { regularisedCholesky, rowsByCell, weightedMoments } from './moments.ts';
 import { CentredGramKernel } from './tabular-kernels.ts';
 import {
   assertStateMatches,
@@ -77,8 +78,7 @@ export class GmmGenerator implements Generator {
     const { schema, d } = data;
     const G = schema.groupNames.length;
     const K = schema.classNames.length * G;
-    const rowsByCell: number[][] = Array.from({ length: K }, () => []);
-    for (let i = 0; i < data.n; i++) rowsByCell[data.y[i] * G + data.group[i]].push(i);
+    const cellRows = rowsByCell(data);
     const allRows = Array.from({ length: data.n }, (_, i) => i);
     const overallCov = weightedMoments(data.x, d, allRows, ctx.sampleWeight, 'mle', 'row', this.gram).cov;
     this.mixtures = [];
@@ -86,7 +86,7 @@ export class GmmGenerator implements Generator {
     let converged = true;
     let iterations = 0;
     for (let c = 0; c < K; c++) {
-      const rows = rowsByCell[c];
+      const rows = cellRows[c];
       let wsum = 0;
       for (const i of rows) wsum += ctx.sampleWeight ? ctx.sampleWeight[i] : 1;
       this.cellWeights[c] = wsum;
@@ -98,18 +98,6 @@ export class GmmGenerator implements Generator {
     this.schema = schema;
     this.d = d;
     return { converged, iterations };
-  }
-
-  private regularisedFactor(cov: Float64Array, d: number): Float64Array {
-    const c = Float64Array.from(cov);
-    if (this.options.covariance === 'diag') {
-      for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) if (j !== k) c[j * d + k] = 0;
-    }
-    let meanVar = 0;
-    for (let j = 0; j < d; j++) meanVar += c[j * d + j];
-    meanVar = meanVar / d || 1;
-    for (let j = 0; j < d; j++) c[j * d + j] += this.options.regularization * meanVar;
-    return choleskyJittered(c, d).l;
   }
 
   private fitCell(
@@ -126,7 +114,7 @@ export class GmmGenerator implements Generator {
         mixture: {
           weights: new Float64Array([1]),
           means: [new Float64Array(d)],
-          factors: [this.regularisedFactor(fallbackCov, d)],
+          factors: [this.factor(fallbackCov, d)],
         },
         converged: true,
         iterations: 0,
@@ -159,7 +147,7 @@ export class GmmGenerator implements Generator {
     const mix: Mixture = {
       weights: new Float64Array(k).fill(1 / k),
       means,
-      factors: means.map(() => this.regularisedFactor(baseCov, d)),
+      factors: means.map(() => this.factor(baseCov, d)),
     };
     if (k === 1) {
       mix.means[0] = cellMoments.mean;
@@ -212,12 +200,16 @@ export class GmmGenerator implements Generator {
         if (nk < 1e-10) continue; // an emptied component keeps its parameters
         const m = weightedMoments(x, d, rows, rw, 'mle', 'position', this.gram);
         mix.means[c] = m.mean;
-        mix.factors[c] = this.regularisedFactor(m.cov, d);
+        mix.factors[c] = this.factor(m.cov, d);
       }
       if (Math.abs(ll - prevLl) < this.options.tol) return { mixture: mix, converged: true, iterations: it };
       prevLl = ll;
     }
     return { mixture: mix, converged: false, iterations: this.options.maxIter };
+  }
+
+  private factor(cov: Float64Array, d: number): Float64Array {
+    return regularisedCholesky(cov, d, this.options.covariance, this.options.regularization);
   }
 
   sample(request: SampleRequest, rng: Rng): Dataset {

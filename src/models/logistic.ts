@@ -12,7 +12,7 @@
  */
 import type { Dataset } from '../core/dataset.ts';
 import { BiasloopError } from '../core/errors.ts';
-import { cholesky, choleskySolve } from './linalg.ts';
+import { cholesky, choleskySolve } from '../core/linalg.ts';
 import { logisticLossKernel, type LogisticLossKernel } from './tabular-kernels.ts';
 import {
   assertStateMatches,

@@ -95,3 +95,15 @@ export function assertStateMatches(state: ModelState, kind: string, fingerprint:
 }
 
 export type SchemaLike = Pick<DatasetSchema, 'featureNames' | 'classNames' | 'groupNames'>;
+
+/** Hard predictions from row-major n × classes probabilities: the largest per row (ties: lowest class). */
+export function argmaxRows(proba: ArrayLike<number>, classes: number): Int32Array {
+  const n = Math.floor(proba.length / classes);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (proba[i * classes + c] > proba[i * classes + best]) best = c;
+    out[i] = best;
+  }
+  return out;
+}

@@ -21,7 +21,7 @@
  * Accumulate has no closed form here; the literature shows its error stays bounded.
  */
 import { Rng } from '../core/rng.ts';
-import { choleskyInPlace, choleskyLogDet } from './linalg.ts';
+import { choleskyInPlace, choleskyLogDet } from '../core/linalg.ts';
 import { digamma } from './special.ts';
 
 export const GAUSSIAN_STRATEGIES = ['replace', 'accumulate', 'accumulate-subsample'] as const;

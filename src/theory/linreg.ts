@@ -19,7 +19,7 @@
 import { Rng } from '../core/rng.ts';
 import { BiasloopError } from '../core/errors.ts';
 import { formatSignificant } from '../report/text-table.ts';
-import { choleskyInPlace, choleskySolveInPlace } from './linalg.ts';
+import { choleskyInPlace, choleskySolveInPlace } from '../core/linalg.ts';
 import { resolveParams, type ParamSpec } from './params.ts';
 import { median, summariseMean } from './replicates.ts';
 import {

@@ -13,7 +13,7 @@ import {
   mmdRbf,
   wasserstein1,
 } from '../../src/metrics/divergence.ts';
-import { sqrtSymmetric, matMul, symmetricEigen } from '../../src/metrics/linalg.ts';
+import { sqrtSymmetric, matMul, symmetricEigen } from '../../src/core/linalg.ts';
 
 // Reference values: fixtures/divergence_reference.py (scipy 1.10 entropy, jensenshannon (squared),
 // wasserstein_distance, linalg.sqrtm, contingency.association; scikit-learn mutual_info_score; numpy

@@ -21,7 +21,7 @@ import type { OptimizerSnapshot } from '../../nn/runtime/training-session.ts';
 import { TrainingSession } from '../../nn/runtime/training-session.ts';
 import { trainEpochs } from '../../nn/trainer.ts';
 import type { Classifier, FitContext, FitReport, ModelState } from '../types.ts';
-import { assertStateMatches } from '../types.ts';
+import { argmaxRows, assertStateMatches } from '../types.ts';
 import type { TrainingConfig } from './training-config.ts';
 import { optimizerOf, scaledEpochs } from './training-config.ts';
 import { fingerprintOf, metaJson, packWeights, unpackWeights } from './weights.ts';
@@ -228,15 +228,7 @@ export abstract class NeuralClassifier implements Classifier {
   }
 
   predict(x: Float64Array, n: number): Int32Array {
-    const proba = this.predictProba(x, n);
-    const k = (this.compiled as Compiled).classes;
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (proba[i * k + c] > proba[i * k + best]) best = c;
-      out[i] = best;
-    }
-    return out;
+    return argmaxRows(this.predictProba(x, n), (this.compiled as Compiled).classes);
   }
 
   /** Current parameter values (copies), e.g. for determinism checks. */
