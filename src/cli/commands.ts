@@ -4,11 +4,17 @@
  */
 import type { Command } from 'commander';
 import { registerPresetsCommand } from './presets.ts';
+import { registerResultsCommand } from './results.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSchemaCommand } from './schema.ts';
+import { registerSweepCommand } from './sweep.ts';
+import { registerWorkerCommand } from './worker.ts';
 
 export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
+  registerSweepCommand,
+  registerWorkerCommand,
+  registerResultsCommand,
   registerPresetsCommand,
   registerSchemaCommand,
 ];

@@ -49,6 +49,9 @@ const DDL = [
      host VARCHAR NOT NULL, path VARCHAR NOT NULL, bytes BIGINT)`,
 ];
 
+/** How long a generation write waits for others to share its transaction. */
+const COALESCE_MS = 200;
+
 export const STORE_TABLES = ['experiments', 'runs', 'metrics', 'artefacts', 'meta'] as const;
 
 export type StoreRunStatus = 'pending' | 'running' | 'complete' | 'failed';
@@ -92,6 +95,8 @@ export interface ArtefactRecord {
 export interface GenerationRecord {
   readonly run: string;
   readonly generation: number;
+  /** Who computed it (recorded as the run's worker). */
+  readonly worker?: string;
   readonly rows: readonly MetricRow[];
   readonly checkpoint?: CheckpointLocation;
 }
@@ -161,10 +166,11 @@ export class ResultsStore {
   private readonly experiment: string;
   private readonly instance: DuckDBInstance;
   private readonly conn: DuckDBConnection;
-  private chain: Promise<void> = Promise.resolve();
+  private ops: { write: () => Promise<void>; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private generations: GenerationRecord[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
-  private pending: GenerationRecord[] = [];
-  private scheduled = false;
   private closed = false;
 
   private constructor(path: string, experiment: string, instance: DuckDBInstance, conn: DuckDBConnection) {
@@ -180,7 +186,7 @@ export class ResultsStore {
     const path = join(dir, STORE_FILE);
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path);
+      instance = await DuckDBInstance.create(path, { threads: '1' });
     } catch (e) {
       throw storeOpenError(e, path);
     }
@@ -218,17 +224,50 @@ export class ResultsStore {
     }
   }
 
-  /** Queue a write after every earlier one; remember the first failure for flush(). */
-  private enqueue(write: () => Promise<void>): Promise<void> {
-    const p = this.chain.then(() => {
-      if (this.failure !== undefined) throw this.failure;
-      return this.transaction(write);
+  /**
+   * Queue a write. Writes are applied in order, in batches: every write queued while a transaction
+   * runs goes into the next transaction (each write is a whole unit, so a generation is still all or
+   * nothing). An urgent write (one the caller awaits) starts a transaction at once; a generation write
+   * waits up to COALESCE_MS for company, so fast runs do not pay one commit per generation.
+   */
+  private enqueue(write: () => Promise<void>, urgent = true): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.wrap(this.failure));
+    if (this.closed) return Promise.reject(new Error('results store is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.ops.push({ write, resolve, reject });
+      if (this.flushing) return;
+      if (urgent) {
+        this.startFlush();
+      } else if (this.timer === undefined) {
+        this.timer = setTimeout(() => this.startFlush(), COALESCE_MS);
+      }
     });
-    this.chain = p.catch((e: unknown) => {
-      this.failure ??= e;
-    });
-    return p.catch((e: unknown) => {
-      throw this.wrap(e);
+  }
+
+  private startFlush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushing || this.ops.length === 0) return;
+    this.flushing = (async () => {
+      while (this.ops.length > 0) {
+        const batch = this.ops.splice(0);
+        const generations = this.generations.splice(0);
+        try {
+          await this.transaction(async () => {
+            await this.writeGenerations(generations);
+            for (const op of batch) await op.write();
+          });
+          for (const op of batch) op.resolve();
+        } catch (e) {
+          this.failure ??= e;
+          const err = this.wrap(e);
+          for (const op of [...batch, ...this.ops.splice(0)]) op.reject(err);
+        }
+      }
+    })().finally(() => {
+      this.flushing = undefined;
+      // A write queued after the loop's last check and before this callback: flush it too.
+      if (this.ops.length > 0) this.startFlush();
     });
   }
 
@@ -303,24 +342,15 @@ export class ResultsStore {
     });
   }
 
-  recordRunStart(run: string, scheduler: string, startedAt: string): Promise<void> {
-    return this.enqueue(async () => {
+  /** A run was dispatched (not awaited by callers: it shares the next transaction). */
+  recordRunStart(run: string, scheduler: string, startedAt: string): void {
+    this.enqueue(async () => {
       await this.conn.run(
         `UPDATE runs SET status = 'running', scheduler = ?, started_at = CAST(? AS TIMESTAMP),
            finished_at = NULL, seconds = NULL, error = NULL WHERE experiment = ? AND id = ?`,
         [scheduler, ts(startedAt), this.experiment, run],
       );
-    });
-  }
-
-  recordRunWorker(run: string, worker: string): Promise<void> {
-    return this.enqueue(async () => {
-      await this.conn.run(`UPDATE runs SET worker = ? WHERE experiment = ? AND id = ?`, [
-        worker,
-        this.experiment,
-        run,
-      ]);
-    });
+    }, false).catch(() => undefined);
   }
 
   /**
@@ -328,41 +358,38 @@ export class ResultsStore {
    * nothing, replacing whatever an earlier attempt recorded for the same (run, generation).
    */
   recordGeneration(g: GenerationRecord): void {
-    this.pending.push(g);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    void this.enqueue(async () => {
-      this.scheduled = false;
-      const batch = this.pending.splice(0);
-      for (const item of batch) await this.writeGeneration(item);
-      const runs = [...new Set(batch.map((b) => b.run))];
-      for (const run of runs) await this.updateGenerationsDone(run);
-    }).catch(() => undefined); // remembered in this.failure; surfaced by the next flush()
+    this.generations.push(g);
+    // An empty write: the batch it lands in writes every queued generation first (writeGenerations).
+    this.enqueue(async () => undefined, false).catch(() => undefined); // failure kept for flush()
   }
 
-  private async updateGenerationsDone(run: string): Promise<void> {
-    await this.conn.run(
-      `UPDATE runs SET generations_done = (SELECT count(DISTINCT generation) FROM metrics
-         WHERE experiment = ? AND run = ?) WHERE experiment = ? AND id = ?`,
-      [this.experiment, run, this.experiment, run],
-    );
-  }
-
-  private async writeGeneration(g: GenerationRecord): Promise<void> {
-    await this.conn.run(`DELETE FROM metrics WHERE experiment = ? AND run = ? AND generation = ?`, [
-      this.experiment,
-      g.run,
-      g.generation,
-    ]);
-    await this.appendRows(g.rows);
-    await this.conn.run(`DELETE FROM artefacts WHERE experiment = ? AND run = ? AND generation = ?`, [
-      this.experiment,
-      g.run,
-      g.generation,
-    ]);
-    if (g.checkpoint) {
+  /**
+   * Write queued generations in bulk: one DELETE per run for the generations being (re)recorded, one
+   * Appender for all their rows, their checkpoint artefacts, and each run's generations_done.
+   */
+  private async writeGenerations(batch: readonly GenerationRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    const byRun = new Map<string, number[]>();
+    for (const g of batch) {
+      const list = byRun.get(g.run) ?? [];
+      list.push(g.generation);
+      byRun.set(g.run, list);
+    }
+    for (const [run, gens] of byRun) {
+      const marks = gens.map(() => '?').join(',');
+      for (const table of ['metrics', 'artefacts']) {
+        await this.conn.run(
+          `DELETE FROM ${table} WHERE experiment = ? AND run = ? AND generation IN (${marks})`,
+          [this.experiment, run, ...gens],
+        );
+      }
+    }
+    await this.appendRows(batch.flatMap((g) => g.rows));
+    const artefacts: ArtefactRecord[] = [];
+    for (const g of batch) {
+      if (!g.checkpoint) continue;
       const cp = g.checkpoint;
-      await this.insertArtefact({
+      artefacts.push({
         run: g.run,
         generation: g.generation,
         kind: 'checkpoint',
@@ -372,7 +399,7 @@ export class ResultsStore {
       });
       if (cp.samples) {
         const file = join(cp.path, 'synthetic.bin');
-        await this.insertArtefact({
+        artefacts.push({
           run: g.run,
           generation: g.generation,
           kind: 'samples',
@@ -382,6 +409,46 @@ export class ResultsStore {
         });
       }
     }
+    await this.appendArtefacts(artefacts);
+    for (const [run, gens] of byRun) {
+      const worker = batch.filter((g) => g.run === run).pop()?.worker ?? null;
+      await this.conn.run(
+        `UPDATE runs SET generations_done = greatest(coalesce(generations_done, 0), ?),
+           worker = coalesce(?, worker) WHERE experiment = ? AND id = ?`,
+        [Math.max(...gens) + 1, worker, this.experiment, run],
+      );
+    }
+  }
+
+  private async appendArtefacts(list: readonly ArtefactRecord[]): Promise<void> {
+    if (list.length === 0) return;
+    const app: DuckDBAppender = await this.conn.createAppender('artefacts');
+    try {
+      for (const a of list) {
+        app.appendVarchar(this.experiment);
+        if (a.run === null) app.appendNull();
+        else app.appendVarchar(a.run);
+        if (a.generation === null) app.appendNull();
+        else app.appendInteger(a.generation);
+        app.appendVarchar(a.kind);
+        app.appendVarchar(a.host);
+        app.appendVarchar(a.path);
+        if (a.bytes === null) app.appendNull();
+        else app.appendBigInt(BigInt(a.bytes));
+        app.endRow();
+      }
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+  }
+
+  private async updateGenerationsDone(run: string): Promise<void> {
+    await this.conn.run(
+      `UPDATE runs SET generations_done = (SELECT count(DISTINCT generation) FROM metrics
+         WHERE experiment = ? AND run = ?) WHERE experiment = ? AND id = ?`,
+      [this.experiment, run, this.experiment, run],
+    );
   }
 
   private async appendRows(rows: readonly MetricRow[]): Promise<void> {
@@ -407,28 +474,13 @@ export class ResultsStore {
     }
   }
 
-  private async insertArtefact(a: ArtefactRecord): Promise<void> {
-    await this.conn.run(`INSERT INTO artefacts VALUES (?, ?, ?, ?, ?, ?, ?)`, [
-      this.experiment,
-      a.run,
-      a.generation,
-      a.kind,
-      a.host,
-      a.path,
-      a.bytes,
-    ]);
-  }
-
   /**
    * Record the end of a run in one transaction: its status and timings, and for a complete run every
    * generation's rows anew (so the store is complete even if generation writes were lost to a crash).
    */
   recordRunEnd(e: RunEndRecord): Promise<void> {
     return this.enqueue(async () => {
-      if (e.rows) {
-        await this.conn.run(`DELETE FROM metrics WHERE experiment = ? AND run = ?`, [this.experiment, e.run]);
-        await this.appendRows(e.rows);
-      }
+      if (e.rows) await this.completeRunRows(e.run, e.rows);
       if (e.artefacts) {
         await this.conn.run(
           `DELETE FROM artefacts WHERE experiment = ? AND run = ? AND kind IN (${e.artefacts
@@ -436,7 +488,7 @@ export class ResultsStore {
             .join(',')})`,
           [this.experiment, e.run, ...e.artefacts.map((a) => a.kind)],
         );
-        for (const a of e.artefacts) await this.insertArtefact(a);
+        await this.appendArtefacts(e.artefacts);
       }
       await this.conn.run(
         `UPDATE runs SET status = ?, finished_at = CAST(? AS TIMESTAMP), seconds = ?,
@@ -453,8 +505,50 @@ export class ResultsStore {
           e.run,
         ],
       );
-      await this.updateGenerationsDone(e.run);
+      if (e.status !== 'complete') await this.updateGenerationsDone(e.run);
+      else {
+        await this.conn.run(
+          `UPDATE runs SET generations_done = generations + 1 WHERE experiment = ? AND id = ?`,
+          [this.experiment, e.run],
+        );
+      }
     });
+  }
+
+  /**
+   * Make the store hold exactly `rows` for a run, rewriting only the generations whose row count
+   * differs (normally none: they were recorded generation by generation).
+   */
+  private async completeRunRows(run: string, rows: readonly MetricRow[]): Promise<void> {
+    const reader = await this.conn.runAndReadAll(
+      `SELECT generation, count(*) FROM metrics WHERE experiment = ? AND run = ? GROUP BY generation`,
+      [this.experiment, run],
+    );
+    const have = new Map(reader.getRows().map((r) => [Number(r[0]), Number(r[1])]));
+    const byGeneration = new Map<number, MetricRow[]>();
+    for (const r of rows) {
+      const list = byGeneration.get(r.generation) ?? [];
+      list.push(r);
+      byGeneration.set(r.generation, list);
+    }
+    for (const [g, list] of byGeneration) {
+      if (have.get(g) === list.length) continue;
+      await this.conn.run(`DELETE FROM metrics WHERE experiment = ? AND run = ? AND generation = ?`, [
+        this.experiment,
+        run,
+        g,
+      ]);
+      await this.appendRows(list);
+    }
+    for (const g of have.keys()) {
+      if (!byGeneration.has(g)) {
+        await this.conn.run(`DELETE FROM metrics WHERE experiment = ? AND run = ? AND generation = ?`, [
+          this.experiment,
+          run,
+          g,
+        ]);
+      }
+    }
   }
 
   /** Record experiment-level artefacts (e.g. summary.csv), replacing earlier ones of the same kind. */
@@ -465,8 +559,8 @@ export class ResultsStore {
           this.experiment,
           a.kind,
         ]);
-        await this.insertArtefact(a);
       }
+      await this.appendArtefacts(artefacts);
     });
   }
 
@@ -483,7 +577,8 @@ export class ResultsStore {
 
   /** Wait for every queued write; throws the first write failure, if any. */
   async flush(): Promise<void> {
-    await this.chain;
+    this.startFlush();
+    while (this.flushing) await this.flushing;
     if (this.failure !== undefined) throw this.wrap(this.failure);
   }
 
@@ -491,7 +586,8 @@ export class ResultsStore {
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.chain;
+      this.startFlush();
+      while (this.flushing) await this.flushing;
     } finally {
       this.closed = true;
       this.conn.closeSync();

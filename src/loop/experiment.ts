@@ -36,6 +36,8 @@ export type ExperimentEvent =
       readonly plan: ExperimentPlan;
       readonly dir: string;
       readonly reused: number;
+      /** Ids of the runs reused (complete before this call). */
+      readonly reusedIds: readonly string[];
       /** How runs are executed, e.g. `pool of 4 worker threads`. */
       readonly scheduler: string;
     }
@@ -249,6 +251,7 @@ async function executePlan(
     plan,
     dir,
     reused: plan.runs.length - pending.length,
+    reusedIds: results.filter((r) => r !== undefined).map((r) => r.run.id),
     scheduler: scheduler.description,
   });
   manifest.status = 'running';
@@ -274,7 +277,7 @@ async function executePlan(
       spec: run.spec,
       versions: { biasloop: manifest.biasloopVersion, node: process.version, ...options.versions },
     });
-    await store?.recordRunStart(run.id, scheduler.kind, now());
+    store?.recordRunStart(run.id, scheduler.kind, now());
     let report: RunReport;
     try {
       report = await scheduler.execute(
@@ -283,13 +286,13 @@ async function executePlan(
           signal: stop.signal,
           onStart: (worker) => {
             options.onEvent?.({ type: 'run-start', run, index, worker });
-            void store?.recordRunWorker(run.id, worker).catch(() => undefined);
           },
           onGeneration: (e) => {
             options.onEvent?.({ type: 'generation', run, ...e });
             store?.recordGeneration({
               run: e.runId,
               generation: e.generation,
+              worker: e.worker,
               rows: e.rows,
               ...(e.checkpoint
                 ? {
