@@ -6,9 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine, type BenchResult } from './common.ts';
 import { runLoopBench } from './loop.ts';
+import { runSweepBench } from './sweep.ts';
 
 const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
   loop: runLoopBench,
+  sweep: runSweepBench,
 };
 
 const wanted = process.argv.slice(2);

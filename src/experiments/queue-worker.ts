@@ -15,6 +15,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker, WaitingError, type ConnectionOptions, type Job } from 'bullmq';
+import { packageVersion } from '../cli/version.ts';
 import { BiasloopError } from '../core/errors.ts';
 import { ensureDir } from '../core/files.ts';
 import { PoolScheduler } from './pool.ts';
@@ -39,7 +40,8 @@ export interface QueueWorkerOptions {
   readonly workDir?: string;
   /** A job whose worker stops renewing its lock for this long is taken over (default 30 s). */
   readonly stallTimeoutMs?: number;
-  readonly versions: Readonly<Record<string, string>>;
+  /** Versions reported with results (biasloop defaults to this package's version). */
+  readonly versions?: Readonly<Record<string, string>>;
   readonly onEvent?: (e: QueueWorkerEvent) => void;
 }
 
@@ -86,20 +88,21 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const host = hostname();
   const name = `${host}:${process.pid}`;
   const emit = (e: QueueWorkerEvent): void => options.onEvent?.(e);
-  const versions = { ...options.versions, node: process.version };
+  const ownVersion = options.versions?.biasloop ?? packageVersion();
+  const versions = { ...options.versions, biasloop: ownVersion, node: process.version };
   const pool = new PoolScheduler({ threads: concurrency, versions, workerPrefix: `${name}/`, host });
   const running = new Map<string, AbortController>();
   let stopping = false;
 
   const processor = async (job: Job<RunJobData, RunJobResult>, token?: string): Promise<RunJobResult> => {
     const data = job.data;
-    if (data.protocol !== QUEUE_PROTOCOL_VERSION || data.biasloopVersion !== options.versions.biasloop) {
+    if (data.protocol !== QUEUE_PROTOCOL_VERSION || data.biasloopVersion !== ownVersion) {
       // Another version must not compute this run (results could differ): hand it back and stop.
       void handle.stop();
       await job.moveToWait(token);
       emit({
         type: 'notice',
-        message: `job ${job.id} comes from biasloop ${data.biasloopVersion} (protocol ${data.protocol}); this worker is ${options.versions.biasloop} (protocol ${QUEUE_PROTOCOL_VERSION}): released it and stopping; run the same version everywhere`,
+        message: `job ${job.id} comes from biasloop ${data.biasloopVersion} (protocol ${data.protocol}); this worker is ${ownVersion} (protocol ${QUEUE_PROTOCOL_VERSION}): released it and stopping; run the same version everywhere`,
       });
       throw new WaitingError();
     }

@@ -15,6 +15,7 @@
  */
 import { hostname } from 'node:os';
 import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { packageVersion } from '../cli/version.ts';
 import { BiasloopError } from '../core/errors.ts';
 import {
   DEFAULT_ATTEMPTS,
@@ -134,7 +135,7 @@ export class QueueScheduler implements Scheduler {
       experimentId: task.experimentId,
       run: task.run,
       coordinator: this.coordinator,
-      biasloopVersion: this.options.versions?.biasloop ?? 'unknown',
+      biasloopVersion: this.options.versions?.biasloop ?? packageVersion(),
     };
     await this.queue.add('run', data, this.jobOptions(id));
   }

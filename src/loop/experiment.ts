@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BiasloopError } from '../core/errors.ts';
-import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../core/files.ts';
+import { ensureDir, ioError, writeFileAtomic, writeJsonAtomic } from '../core/files.ts';
 import type { RunProgress, RunReport, Scheduler } from '../experiments/scheduler.ts';
 import { SerialScheduler } from '../experiments/serial.ts';
 import { ResultsStore, type ArtefactRecord } from '../experiments/store.ts';
@@ -135,7 +135,13 @@ async function runPlannedExperiment(
 ): Promise<ExperimentResult> {
   const dir = options.resumeDir ?? join(options.outDir, plan.id);
   const paths = experimentPaths(dir);
-  if (options.force) rmSync(dir, { recursive: true, force: true });
+  if (options.force) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (e) {
+      throw ioError(e, dir, 'delete');
+    }
+  }
   ensureDir(dir);
   let manifest: ExperimentManifest;
   if (existsSync(paths.manifest)) {
