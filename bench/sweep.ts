@@ -115,9 +115,13 @@ export async function runSweepBench(): Promise<BenchResult> {
     return { name: 'sweep', lines, numbers };
   }
   const port = await freePort();
-  const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const redis = spawn(
+    REDIS,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const workers: ChildProcess[] = [];
   try {
     await waitForRedis(port);

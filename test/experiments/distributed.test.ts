@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueScheduler } from '../../src/experiments/queue.ts';
@@ -34,9 +35,11 @@ describe.skipIf(!REDIS_AVAILABLE)('distributed sweeps on BullMQ + Redis', () => 
   let reference: ExperimentResult;
   const workers: ChildProcess[] = [];
 
-  const worker = (workDir: string, queueName: string): ChildProcess => {
+  const worker = (workDir: string, queueName: string, concurrency = 1): ChildProcess => {
     const child = spawnCli([
       'worker',
+      '--concurrency',
+      String(concurrency),
       '--queue',
       redis.url,
       '--queue-name',
@@ -128,7 +131,7 @@ describe.skipIf(!REDIS_AVAILABLE)('distributed sweeps on BullMQ + Redis', () => 
 
   it('does not duplicate results when a job is delivered twice (a frozen worker loses its lock)', async () => {
     const [dirA, dirB] = [tempDir(), tempDir()];
-    const a = worker(dirA, 'q-dup');
+    const a = worker(dirA, 'q-dup', 2); // takes both runs at once
     const sweep = coordinate('q-dup');
     await waitFor(() => checkpointCount(join(dirA, reference.plan.id)) >= 2, 60_000, 'checkpoints on A');
     a.kill('SIGSTOP'); // frozen: its job lock expires and B is given the same job
@@ -136,5 +139,9 @@ describe.skipIf(!REDIS_AVAILABLE)('distributed sweeps on BullMQ + Redis', () => 
     await waitFor(() => checkpointCount(join(dirB, reference.plan.id)) >= 1, 60_000, 'B taking over');
     a.kill('SIGCONT'); // A wakes up and goes on computing (and reporting) the same run
     await expectSameAsSerial(await sweep);
+    // The same run was really executed on both workers.
+    const ran = (d: string): string[] =>
+      existsSync(join(d, reference.plan.id, 'runs')) ? readdirSync(join(d, reference.plan.id, 'runs')) : [];
+    expect(ran(dirB).some((id) => ran(dirA).includes(id))).toBe(true);
   }, 180_000);
 });

@@ -38,7 +38,7 @@ describe('local pool and results store', () => {
     // The store holds what the files hold: 6 runs × 4 generations, every row once.
     const reader = await StoreReader.open(serial.dir);
     const counts = await reader.query(
-      "SELECT count(DISTINCT run), count(DISTINCT generation), count(*) FROM metrics",
+      'SELECT count(DISTINCT run), count(DISTINCT generation), count(*) FROM metrics',
     );
     const runs = await reader.query('SELECT status, generations_done, scheduler FROM runs');
     const kinds = await reader.query('SELECT kind, count(*) FROM artefacts GROUP BY kind ORDER BY kind');
@@ -87,7 +87,9 @@ describe('local pool and results store', () => {
     await store.close();
     expect(await duplicateKeys(dir)).toBe(0);
     const reader = await StoreReader.open(dir);
-    const r = await reader.query('SELECT generation, count(*), sum(value) FROM metrics GROUP BY 1 ORDER BY 1');
+    const r = await reader.query(
+      'SELECT generation, count(*), sum(value) FROM metrics GROUP BY 1 ORDER BY 1',
+    );
     const run = await reader.query('SELECT status, generations_done FROM runs');
     reader.close();
     expect(r.rows).toEqual([
@@ -126,7 +128,14 @@ describe('local pool and results store', () => {
 
   it('carries every float exactly over the wire (NaN, ±Inf, −0, subnormals)', () => {
     const values = [NaN, Infinity, -Infinity, -0, 0, 5e-324, 0.1 + 0.2, -1.7976931348623157e308];
-    const rows = values.map((value, i) => ({ run: 'r', generation: i, metric: 'm', group: 'g', value, ciLow: -value }));
+    const rows = values.map((value, i) => ({
+      run: 'r',
+      generation: i,
+      metric: 'm',
+      group: 'g',
+      value,
+      ciLow: -value,
+    }));
     const back = decodeRows(JSON.parse(JSON.stringify(encodeRows(rows))));
     back.forEach((r, i) => {
       expect(Object.is(r.value, values[i])).toBe(true);

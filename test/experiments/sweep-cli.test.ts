@@ -64,7 +64,10 @@ describe('biasloop sweep', () => {
     }
     const resumed = cli(['sweep', '--resume', expDir, '--workers', '2', '--json']);
     expect(resumed.code).toBe(0);
-    const lines = resumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const lines = resumed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     expect(lines[0].type).toBe('start');
     expect(lines[lines.length - 1]).toMatchObject({ type: 'result', status: 'complete' });
     expect(metricsFiles(expDir)).toEqual(metricsFiles(reference.dir));
@@ -144,7 +147,10 @@ describe('biasloop sweep', () => {
       /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/,
       1,
     );
-    expectOneLineError(cli(['sweep', good, '--queue', 'http://x']), /--queue must be a redis:\/\/ or rediss:\/\/ URL/);
+    expectOneLineError(
+      cli(['sweep', good, '--queue', 'http://x']),
+      /--queue must be a redis:\/\/ or rediss:\/\/ URL/,
+    );
     expectOneLineError(cli(['sweep', good, '--workers', '0']), /--workers must be an integer ≥ 1/);
     expectOneLineError(cli(['sweep', '--resume', dir]), /is not a biasloop results directory/);
     expectOneLineError(cli(['sweep', '--resume']), /--resume needs the spec or the results directory/);
@@ -179,7 +185,10 @@ describe('biasloop sweep', () => {
       ],
       { encoding: 'utf8' },
     );
-    expectOneLineError({ code: r.status ?? -1, stderr: r.stderr }, /permission denied \(choose a writable directory/);
+    expectOneLineError(
+      { code: r.status ?? -1, stderr: r.stderr },
+      /permission denied \(choose a writable directory/,
+    );
     expect(metricsFiles(join(out, planId(spec)))).toEqual(before);
   }, 180_000);
 });
