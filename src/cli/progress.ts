@@ -12,12 +12,6 @@ import type { ExperimentEvent } from '../loop/experiment.ts';
 
 export type ProgressMode = 'tty' | 'lines' | 'json' | 'none';
 
-export function chooseProgressMode(flags: { json?: boolean; quiet?: boolean }): ProgressMode {
-  if (flags.json) return 'json';
-  if (flags.quiet) return 'none';
-  return process.stderr.isTTY === true ? 'tty' : 'lines';
-}
-
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '–';
   if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;

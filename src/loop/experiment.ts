@@ -9,6 +9,7 @@
  * and report generations and results back. Results are ordered by the plan, never by completion, so
  * summary.csv is the same whatever the scheduler.
  */
+import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BiasloopError } from '../core/errors.ts';
@@ -265,6 +266,7 @@ async function executePlan(
 
   // Stop = the caller's signal, or a failed run: in-flight runs finish their generation and stop.
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // one listener per run in flight (hundreds with a queue)
   const onUserAbort = (): void => stop.abort();
   options.signal?.addEventListener('abort', onUserAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
