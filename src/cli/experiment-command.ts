@@ -7,11 +7,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { BiasloopError } from '../core/errors.ts';
-import { PoolScheduler, defaultWorkerCount } from '../experiments/pool.ts';
-import { QueueScheduler } from '../experiments/queue.ts';
+import { availableParallelism } from 'node:os';
 import type { Scheduler } from '../experiments/scheduler.ts';
-import { SerialScheduler } from '../experiments/serial.ts';
-import { resumeExperiment, runExperiment, type ExperimentResult } from '../loop/experiment.ts';
+import type { ExperimentResult } from '../loop/experiment.ts';
 import { readManifest } from '../results/layout.ts';
 import { applyOverrides, parseSpecText, type RawSpec } from '../spec/load.ts';
 import { getPreset } from '../spec/presets.ts';
@@ -86,13 +84,19 @@ async function makeScheduler(
         hint: 'with --queue, start `biasloop worker --concurrency N` processes instead',
       });
     }
+    const { QueueScheduler } = await import('../experiments/queue.ts');
     return QueueScheduler.connect(flags.queue, {
       versions,
       ...(flags.queueName !== undefined ? { queueName: flags.queueName } : {}),
     });
   }
   const workers = Math.min(flags.workers ?? options.defaultWorkers, Math.max(1, runs));
-  return workers <= 1 ? new SerialScheduler({ versions }) : new PoolScheduler({ threads: workers, versions });
+  if (workers <= 1) {
+    const { SerialScheduler } = await import('../experiments/serial.ts');
+    return new SerialScheduler({ versions });
+  }
+  const { PoolScheduler } = await import('../experiments/pool.ts');
+  return new PoolScheduler({ threads: workers, versions });
 }
 
 /** Run or resume the experiment the flags describe; the caller prints the result. */
@@ -136,8 +140,11 @@ export async function executeExperimentCommand(
   process.on('SIGTERM', onSignal);
   const progress = new ProgressDisplay(options.progress);
   let scheduler: Scheduler | undefined;
+  let succeeded = false;
   try {
     scheduler = await makeScheduler(flags, runs, options);
+    // Loaded here, not at start-up: the store (DuckDB), piscina and BullMQ cost every command time.
+    const { resumeExperiment, runExperiment } = await import('../loop/experiment.ts');
     const common = {
       signal: controller.signal,
       scheduler,
@@ -154,16 +161,20 @@ export async function executeExperimentCommand(
             specText:
               overrides.length > 0 ? `${text ?? ''}\n# overrides: ${overrides.join(' ')}\n` : (text ?? ''),
           });
+    succeeded = true;
     return result;
   } finally {
-    progress.stop();
+    progress.stop(succeeded);
     await scheduler?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-export { defaultWorkerCount };
+/** Worker threads by default: one per core. */
+export function defaultWorkerCount(): number {
+  return availableParallelism();
+}
 
 /** `--workers <n>` / `--concurrency <n>`: an integer ≥ 1. */
 export function parseWorkersFlag(name: string) {

@@ -224,9 +224,10 @@ export class ProgressDisplay {
     process.stderr.write(`  ${this.overallInfo()}${workers ? ` | ${workers}` : ''}\n`);
   }
 
-  stop(): void {
+  /** End the display; after a failure the header is not printed, so the error stays the only line. */
+  stop(succeeded = true): void {
     if (this.mode === 'json' || this.mode === 'none') return;
-    this.showHeader();
+    if (succeeded) this.showHeader();
     this.multi?.stop();
   }
 }

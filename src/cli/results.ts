@@ -6,8 +6,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { BiasloopError } from '../core/errors.ts';
-import { STORE_FILE } from '../experiments/store.ts';
-import { StoreReader, type QueryResult } from '../experiments/store-query.ts';
+import { STORE_FILE } from '../experiments/store-schema.ts';
+import type { QueryResult, StoreReader } from '../experiments/store-query.ts';
 import { readManifest } from '../results/layout.ts';
 import { renderTable } from './format.ts';
 
@@ -60,6 +60,12 @@ function printResult(r: QueryResult, format: string): void {
   }
 }
 
+/** The DuckDB reader, loaded only when a results command runs. */
+async function openReader(dir: string): Promise<StoreReader> {
+  const { StoreReader } = await import('../experiments/store-query.ts');
+  return StoreReader.open(dir);
+}
+
 function warnSkipped(reader: StoreReader): void {
   for (const s of reader.skipped) process.stderr.write(`biasloop: skipped ${s.path}: ${s.reason}\n`);
 }
@@ -91,7 +97,7 @@ export function registerResultsCommand(program: Command): void {
     .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'table')
     .action(async (sql: string, flags: { dir: string; format: string }) => {
       const format = choice('--format', flags.format, FORMATS);
-      const reader = await StoreReader.open(flags.dir);
+      const reader = await openReader(flags.dir);
       try {
         warnSkipped(reader);
         printResult(await reader.query(sql), format);
@@ -112,7 +118,7 @@ export function registerResultsCommand(program: Command): void {
       const format = choice('--format', flags.format, EXPORT_FORMATS);
       const table = choice('--table', flags.table, TABLES);
       const out = flags.out ?? `${flags.sql ? 'query' : table}.${format}`;
-      const reader = await StoreReader.open(flags.dir);
+      const reader = await openReader(flags.dir);
       try {
         warnSkipped(reader);
         const order = table === 'metrics' ? ' ORDER BY experiment, run, generation, metric, "group"' : '';
@@ -163,7 +169,7 @@ async function listRuns(dir: string): Promise<void> {
   let generations = new Map<string, string>();
   if (existsSync(join(dir, STORE_FILE))) {
     try {
-      const reader = await StoreReader.open(dir);
+      const reader = await openReader(dir);
       try {
         const r = await reader.query('SELECT id, generations_done, generations + 1, worker FROM runs');
         generations = new Map(

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { STORE_FILE } from '../experiments/store.ts';
+import { STORE_FILE } from '../experiments/store-schema.ts';
 import { DEFAULT_QUEUE_NAME } from '../experiments/queue-protocol.ts';
 import { summarizeRuns } from '../loop/summary.ts';
 import {

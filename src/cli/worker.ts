@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_QUEUE_NAME, DEFAULT_STALL_TIMEOUT_MS } from '../experiments/queue-protocol.ts';
-import { startQueueWorker, type QueueWorkerEvent } from '../experiments/queue-worker.ts';
+import type { QueueWorkerEvent } from '../experiments/queue-worker.ts';
 import { parseWorkersFlag } from './experiment-command.ts';
 import { packageVersion } from './version.ts';
 
@@ -77,6 +77,7 @@ export function registerWorkerCommand(program: Command): void {
         const text = describe(e);
         if (text) process.stderr.write(`biasloop worker: ${text}\n`);
       };
+      const { startQueueWorker } = await import('../experiments/queue-worker.ts');
       const handle = await startQueueWorker({
         url: flags.queue,
         queueName: flags.queueName,
