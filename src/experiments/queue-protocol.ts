@@ -1,6 +1,6 @@
 /**
  * What travels over Redis between a coordinator (`biasloop sweep --queue`) and workers
- * (`biasloop worker --queue`): one BullMQ job per run, whose id is the run id (so BullMQ itself
+ * (`biasloop worker --queue`): one BullMQ job per run, whose id is `run-<run id>` (so BullMQ itself
  * rejects a second copy), progress messages per generation carrying that generation's metric rows,
  * and the run's rows as the job's return value. Checkpoints stay on the worker's disk.
  */
@@ -49,6 +49,15 @@ export interface RunJobResult {
   readonly startedAt: number;
   readonly worker: string;
   readonly versions: Readonly<Record<string, string>>;
+}
+
+/**
+ * The BullMQ job id of a run: `run-<run id>`. One id per run, so BullMQ itself refuses a second copy;
+ * the prefix because BullMQ refuses custom ids that look like integers, and a 12-digit hex run id
+ * can be all decimal digits.
+ */
+export function jobIdOf(runId: string): string {
+  return `run-${runId}`;
 }
 
 /** BullMQ queue names may not contain ':'; keep them to a safe alphabet. */

@@ -112,10 +112,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     if (stopping) controller.abort();
     emit({ type: 'job-start', runId: run.id, label: run.label, experiment: data.experimentId });
     const started = performance.now();
-    // Progress messages go out in order, one at a time; the result waits for the last of them.
-    let progressChain: Promise<unknown> = Promise.resolve();
+    // Progress and completion go over the worker's one Redis connection, whose commands ioredis
+    // sends in call order: no need to wait for one before sending the next (or the result).
     const send = (p: RunJobProgress): void => {
-      progressChain = progressChain.then(() => job.updateProgress(p)).catch(() => undefined);
+      job.updateProgress(p).catch(() => undefined);
     };
     let lastGeneration = -1;
     try {
@@ -137,7 +137,6 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
           },
         },
       );
-      await progressChain;
       if (report.status === 'interrupted') {
         await job.moveToWait(token);
         emit({ type: 'job-released', runId: run.id, label: run.label, generation: lastGeneration });

@@ -1,6 +1,6 @@
 /**
  * The distributed scheduler (coordinator side): every pending run becomes one BullMQ job on Redis,
- * with the run id as job id, for `biasloop worker` processes on any number of machines. Workers post
+ * with job id `run-<run id>` (BullMQ refuses ids that look like integers, and a hex run id can), for `biasloop worker` processes on any number of machines. Workers post
  * each generation's rows as job progress and the run's rows as the job's return value; this side
  * hands them to the experiment, which records them idempotently by run id (and (run, generation)).
  *
@@ -24,6 +24,7 @@ import {
   KEEP_FINISHED_SECONDS,
   QUEUE_PROTOCOL_VERSION,
   checkQueueName,
+  jobIdOf,
   type RunJobData,
   type RunJobProgress,
   type RunJobResult,
@@ -113,7 +114,7 @@ export class QueueScheduler implements Scheduler {
 
   private jobOptions(runId: string): JobsOptions {
     return {
-      jobId: runId,
+      jobId: jobIdOf(runId),
       attempts: this.options.attempts ?? DEFAULT_ATTEMPTS,
       backoff: { type: 'exponential', delay: this.options.backoffMs ?? DEFAULT_BACKOFF_MS },
       removeOnComplete: { age: KEEP_FINISHED_SECONDS },
@@ -122,7 +123,7 @@ export class QueueScheduler implements Scheduler {
   }
 
   private async enqueue(task: RunTask): Promise<void> {
-    const id = task.run.id;
+    const id = jobIdOf(task.run.id);
     const existing = (await this.queue.getJob(id)) as JobOf | undefined;
     if (existing && (await existing.isFailed())) {
       // Failed in an earlier sweep: try again from scratch.
@@ -137,7 +138,7 @@ export class QueueScheduler implements Scheduler {
       coordinator: this.coordinator,
       biasloopVersion: this.options.versions?.biasloop ?? packageVersion(),
     };
-    await this.queue.add('run', data, this.jobOptions(id));
+    await this.queue.add('run', data, this.jobOptions(task.run.id));
   }
 
   execute(task: RunTask, hooks: RunHooks): Promise<RunReport> {
@@ -152,13 +153,13 @@ export class QueueScheduler implements Scheduler {
         started: false,
         checking: false,
       };
-      this.waiters.set(task.run.id, waiter);
+      this.waiters.set(jobIdOf(task.run.id), waiter);
       const onAbort = (): void => void this.release(waiter);
       hooks.signal?.addEventListener('abort', onAbort, { once: true });
       this.enqueue(task)
         .then(() => {
           if (hooks.signal?.aborted) void this.release(waiter);
-          else void this.check(task.run.id);
+          else void this.check(jobIdOf(task.run.id));
         })
         .catch((e: unknown) => this.settle(waiter, undefined, asError(e)));
     });
@@ -169,7 +170,7 @@ export class QueueScheduler implements Scheduler {
   private async release(w: Waiter): Promise<void> {
     if (w.settled) return;
     try {
-      const job = (await this.queue.getJob(w.task.run.id)) as JobOf | undefined;
+      const job = (await this.queue.getJob(jobIdOf(w.task.run.id))) as JobOf | undefined;
       if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove();
     } catch {
       // Best effort: a job left behind is collected (or re-run) by the next sweep.
@@ -187,7 +188,7 @@ export class QueueScheduler implements Scheduler {
   private settle(w: Waiter, report: RunReport | undefined, error?: Error): void {
     if (w.settled) return;
     w.settled = true;
-    this.waiters.delete(w.task.run.id);
+    this.waiters.delete(jobIdOf(w.task.run.id));
     if (error) w.reject(error);
     else if (report) w.resolve(report);
   }
@@ -208,7 +209,7 @@ export class QueueScheduler implements Scheduler {
       if (w.reported.has(data.generation)) return;
       w.reported.add(data.generation);
       w.hooks.onGeneration?.({
-        runId: jobId,
+        runId: w.task.run.id,
         generation: data.generation,
         generations: data.generations,
         rows: decodeRows(data.rows),
@@ -233,7 +234,7 @@ export class QueueScheduler implements Scheduler {
         const job = (await this.queue.getJob(jobId)) as JobOf | undefined;
         const result = job?.returnvalue;
         if (!job || !result) return; // removed in between: the next poll sees 'unknown'
-        if (result.protocol !== QUEUE_PROTOCOL_VERSION || result.runId !== jobId) {
+        if (result.protocol !== QUEUE_PROTOCOL_VERSION || result.runId !== w.task.run.id) {
           throw new BiasloopError('service', `job ${jobId} returned a result this coordinator cannot read`, {
             hint: 'use the same biasloop version on the coordinator and the workers',
           });
@@ -264,7 +265,11 @@ export class QueueScheduler implements Scheduler {
         if (w.hooks.signal?.aborted) return this.release(w);
         w.hooks.onNotice?.(`run ${w.task.run.label} is no longer in Redis (restarted?); enqueued again`);
         w.reported.clear();
-        await this.enqueue(w.task);
+        await this.enqueue(w.task).catch((e: unknown) => {
+          // Redis refused the job itself (not a connection problem): the run cannot go on.
+          if (!isConnectionError(e)) this.settle(w, undefined, asError(e));
+          else throw e;
+        });
       }
     } catch (e) {
       if (e instanceof BiasloopError) this.settle(w, undefined, e);
@@ -286,6 +291,13 @@ export class QueueScheduler implements Scheduler {
   async counts(): Promise<Record<string, number>> {
     return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
   }
+}
+
+function isConnectionError(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection is closed|connect|Stream isn't writeable/i.test(
+    msg,
+  );
 }
 
 function asError(e: unknown): Error {
