@@ -200,7 +200,9 @@ async function executePlan(
     const entry = statusOf.get(id);
     if (entry) entry.status = status;
     manifest.updatedAt = new Date().toISOString();
-    writeManifest(paths, manifest);
+    // 'running' is not written on its own: on resume a running run and a pending one are treated
+    // alike, and a queue dispatches hundreds of runs at once (one fsync each would delay them all).
+    if (status !== 'running') writeManifest(paths, manifest);
   };
   const now = (): string => new Date().toISOString();
 
