@@ -9,10 +9,12 @@ import { machine, measurementsResult, type BenchResult } from './common.ts';
 import { runLoopBench } from './loop.ts';
 import { runMetricsBench } from './metrics.ts';
 import { runNnBench } from './nn.ts';
+import { runSweepBench } from './sweep.ts';
 import { runTheoryBench } from './theory.ts';
 
 const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
   loop: runLoopBench,
+  sweep: runSweepBench,
   metrics: async () => {
     const lines: string[] = [];
     const rows = await runMetricsBench({ log: (s) => lines.push(s) });

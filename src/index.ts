@@ -103,3 +103,6 @@ export { colorizeMnist, coloredMnist } from './data/colored-mnist.ts';
 
 // audit of a predictions file
 export * from './audit/index.ts';
+
+// experiments at scale: schedulers, results store
+export * from './experiments/index.ts';

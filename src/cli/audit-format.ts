@@ -5,11 +5,7 @@
  */
 import { baseMetric } from '../metrics/base-metrics.ts';
 import type { AttributeAudit, AuditResult, Estimate } from '../audit/types.ts';
-import { formatTextTable } from '../report/text-table.ts';
-import { fmt } from './format.ts';
-
-const renderTable = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
-  formatTextTable(header, rows).trimEnd();
+import { fmt, renderTable } from './format.ts';
 
 const FAIL = '✗';
 const SMALL = '†';

@@ -1,6 +1,12 @@
 /**
  * Terminal formatting shared by the commands: aligned tables and numbers.
  */
+import { formatTextTable } from '../report/text-table.ts';
+
+/** An aligned text table without a trailing newline (see formatTextTable). */
+export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return formatTextTable(header, rows).trimEnd();
+}
 
 /** A number with `digits` decimals; NaN as 'NaN'. */
 export function fmt(v: number, digits = 3): string {

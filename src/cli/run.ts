@@ -1,23 +1,21 @@
 /**
  * `biasloop run [spec|preset]`: run an experiment (the quickstart preset when no argument is given).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { BiasloopError } from '../core/errors.ts';
-import {
-  resumeExperiment,
-  runExperiment,
-  type ExperimentEvent,
-  type ExperimentResult,
-} from '../loop/experiment.ts';
+import type { ExperimentResult } from '../loop/experiment.ts';
 import { summarizeRuns, type SummaryCell } from '../loop/summary.ts';
-import { applyOverrides, parseSpecText, type RawSpec } from '../spec/load.ts';
-import { getPreset, listPresets } from '../spec/presets.ts';
+import { listPresets } from '../spec/presets.ts';
 import { formatTextTable } from '../report/text-table.ts';
+import {
+  chooseProgressModeFor,
+  executeExperimentCommand,
+  parseWorkersFlag,
+  resolveSpecArgument,
+} from './experiment-command.ts';
 import { fmt, jsonSafe } from './format.ts';
-import { packageVersion } from '../core/version.ts';
+
+export { resolveSpecArgument };
 
 interface RunFlags {
   set: string[];
@@ -27,6 +25,7 @@ interface RunFlags {
   force?: boolean;
   json?: boolean;
   quiet?: boolean;
+  workers?: number;
 }
 
 export function parseIntFlag(name: string, min = 0) {
@@ -39,22 +38,6 @@ export function parseIntFlag(name: string, min = 0) {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-/** Resolve the positional argument: an existing spec file, or a preset name. */
-export function resolveSpecArgument(arg: string | undefined): { raw: RawSpec; text: string; source: string } {
-  const name = arg ?? 'quickstart';
-  if (existsSync(name)) {
-    const text = readFileSync(name, 'utf8');
-    return { raw: parseSpecText(text, name), text, source: name };
-  }
-  if (/[/\\]|\.(ya?ml|json)$/i.test(name)) {
-    throw new BiasloopError('io', `spec file '${name}' does not exist`, {
-      hint: 'check the path, or run `biasloop presets`',
-    });
-  }
-  const preset = getPreset(name);
-  return { raw: parseSpecText(preset.yaml, `preset ${name}`), text: preset.yaml, source: `preset ${name}` };
-}
 
 export function registerRunCommand(program: Command): void {
   program
@@ -79,6 +62,11 @@ export function registerRunCommand(program: Command): void {
     .option('--out <dir>', 'results root directory', 'biasloop-results')
     .option('--resume <dir>', 'resume the experiment stored in <dir> (ignores [spec])')
     .option('--force', 'discard earlier results of this experiment and start over')
+    .option(
+      '--workers <n>',
+      'run up to n runs at once on worker threads (default 1: in this process; see `biasloop sweep`)',
+      parseWorkersFlag('--workers'),
+    )
     .option('--json', 'print a machine-readable summary on stdout (no progress, no table)')
     .option('-q, --quiet', 'print only the results directory')
     .addHelpText(
@@ -90,54 +78,20 @@ export function registerRunCommand(program: Command): void {
         '  biasloop run --resume biasloop-results/quickstart-1a2b3c4d5e\n',
     )
     .action(async (specArg: string | undefined, flags: RunFlags) => {
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onSigint = (): void => {
-        interrupts++;
-        if (interrupts === 1) {
-          process.stderr.write(
-            '\nbiasloop: finishing the current generation, then stopping (Ctrl-C again to stop now)\n',
-          );
-          controller.abort();
-        } else {
-          process.exit(130);
-        }
-      };
-      process.on('SIGINT', onSigint);
-      try {
-        const progress = flags.json || flags.quiet ? undefined : new Progress();
-        const common = {
-          signal: controller.signal,
-          ...(flags.force ? { force: true } : {}),
-          versions: { biasloop: packageVersion() },
-          ...(progress ? { onEvent: (e: ExperimentEvent) => progress.update(e) } : {}),
-        };
-        let result: ExperimentResult;
-        if (flags.resume !== undefined) {
-          result = await resumeExperiment(flags.resume, common);
-        } else {
-          const { raw, text } = resolveSpecArgument(specArg);
-          const overrides = [...flags.set, ...(flags.seed !== undefined ? [`seed=${flags.seed}`] : [])];
-          const finalRaw = applyOverrides(raw, overrides);
-          result = await runExperiment(finalRaw, {
-            ...common,
-            outDir: flags.out,
-            specText: overrides.length > 0 ? `${text}\n# overrides: ${overrides.join(' ')}\n` : text,
-          });
-        }
-        progress?.stop();
-        report(result, flags);
-        if (result.status === 'interrupted') {
-          process.stderr.write(`biasloop: interrupted; resume with: biasloop run --resume ${result.dir}\n`);
-          process.exitCode = 130;
-        }
-      } finally {
-        process.off('SIGINT', onSigint);
+      const result = await executeExperimentCommand(specArg, flags, {
+        defaultWorkers: 1,
+        progress: chooseProgressModeFor('run', flags),
+      });
+      report(result, flags);
+      if (result.status === 'interrupted') {
+        process.stderr.write(`biasloop: interrupted; resume with: biasloop run --resume ${result.dir}\n`);
+        process.exitCode = 130;
       }
     });
 }
 
-function report(result: ExperimentResult, flags: RunFlags): void {
+/** Print an experiment's result: a summary table, `--json`, or only the directory with `--quiet`. */
+export function report(result: ExperimentResult, flags: { json?: boolean; quiet?: boolean }): void {
   const summary = summarizeRuns(result.runs);
   if (flags.json) {
     process.stdout.write(
@@ -183,79 +137,4 @@ function report(result: ExperimentResult, flags: RunFlags): void {
       ) +
       `\nResults: ${result.dir}\n`,
   );
-}
-
-/** Progress on stderr: a bar on a terminal, one line per finished run otherwise. */
-class Progress {
-  private bar: cliProgress.SingleBar | undefined;
-  private total = 0;
-  private done = 0;
-  private runs = 0;
-  private runsDone = 0;
-  private readonly tty = process.stderr.isTTY === true;
-  private header: string | undefined;
-  private gens = 0;
-
-  private showHeader(): void {
-    if (this.header === undefined) return;
-    process.stderr.write(this.header);
-    this.header = undefined;
-    if (this.tty) {
-      this.bar = new cliProgress.SingleBar(
-        {
-          format: ' {bar} {percentage}% | run {run}/{runs} | generation {gen}/{gens} | ETA {eta_formatted}',
-          stream: process.stderr,
-          hideCursor: true,
-          etaBuffer: 50,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      this.bar.start(this.total, this.done, {
-        run: this.runsDone + 1,
-        runs: this.runs,
-        gen: 0,
-        gens: this.gens,
-      });
-    }
-  }
-
-  update(e: ExperimentEvent): void {
-    switch (e.type) {
-      case 'start': {
-        const gens = e.plan.runs[0]?.spec.generations ?? 0;
-        this.runs = e.plan.runs.length;
-        this.runsDone = e.reused;
-        this.total = this.runs * (gens + 1);
-        this.done = e.reused * (gens + 1);
-        // Printed with the first finished generation, so an input error stays the only line on stderr.
-        this.header =
-          `biasloop: ${e.plan.name}: ${this.runs} run(s) × ${gens + 1} generations → ${e.dir}` +
-          (e.reused > 0 ? ` (${e.reused} already complete, reused)` : '') +
-          '\n';
-        this.gens = gens;
-        break;
-      }
-      case 'run-start':
-        this.bar?.update({ run: this.runsDone + 1 });
-        break;
-      case 'generation':
-        this.showHeader();
-        this.done++;
-        this.bar?.update(this.done, { gen: e.generation, gens: e.generations });
-        break;
-      case 'run-done':
-        this.runsDone++;
-        if (!this.tty) {
-          process.stderr.write(
-            `  run ${this.runsDone}/${this.runs} done (${e.run.label}, ${e.seconds.toFixed(1)} s)\n`,
-          );
-        }
-        break;
-    }
-  }
-
-  stop(): void {
-    this.showHeader();
-    this.bar?.stop();
-  }
 }

@@ -28,7 +28,8 @@ export interface GenerationCheckpoint {
   readonly generator?: ModelState;
 }
 
-const genDirName = (g: number): string => `gen-${String(g).padStart(4, '0')}`;
+/** The directory name of generation g's checkpoint: `gen-000g`. */
+export const genDirName = (g: number): string => `gen-${String(g).padStart(4, '0')}`;
 
 function encodeState(state: ModelState): Uint8Array {
   return encodeArrays(state.arrays as Record<string, TypedArrayLike>, {
