@@ -15,7 +15,7 @@ import {
   fsyncSync,
   closeSync,
 } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BiasloopError } from './errors.ts';
 
 let tmpCounter = 0;
@@ -45,6 +45,12 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 
 /** Create a directory (and parents); a clear error when that is not possible. */
 export function ensureDir(dir: string): void {
+  // Node's recursive mkdir never returns for paths under /proc and /sys: refuse them up front.
+  if (/^\/(proc|sys)(\/|$)/.test(resolve(dir))) {
+    throw new BiasloopError('io', `cannot create directory '${dir}': it is under a kernel pseudo-filesystem`, {
+      hint: 'choose a writable directory with --out',
+    });
+  }
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
