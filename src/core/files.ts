@@ -47,9 +47,13 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 export function ensureDir(dir: string): void {
   // Node's recursive mkdir never returns for paths under /proc and /sys: refuse them up front.
   if (/^\/(proc|sys)(\/|$)/.test(resolve(dir))) {
-    throw new BiasloopError('io', `cannot create directory '${dir}': it is under a kernel pseudo-filesystem`, {
-      hint: 'choose a writable directory with --out',
-    });
+    throw new BiasloopError(
+      'io',
+      `cannot create directory '${dir}': it is under a kernel pseudo-filesystem`,
+      {
+        hint: 'choose a writable directory with --out',
+      },
+    );
   }
   try {
     mkdirSync(dir, { recursive: true });
