@@ -69,6 +69,7 @@ export function analyzeOptionsFromFlags(flags: AnalyzeFlags): Omit<ScoreFileOpti
 export function registerAnalyzeCommand(program: Command): void {
   program
     .command('analyze')
+    .summary('per-generation class shares, mean scores and trend tests of external per-sample score files')
     .description(
       'Per-generation class shares (argmax of *_Score columns, or a label column), mean scores with CIs, and ' +
         'trend tests (OLS slope with Newey–West SE, Mann–Kendall with Sen slope) of per-sample result files.',

@@ -10,6 +10,7 @@ function range(r: readonly [number, number]): string {
 export function registerMetricsCommand(program: Command): void {
   program
     .command('metrics')
+    .summary('list the metrics biasloop computes (names for a spec, audit or metric list)')
     .description('List the group metrics biasloop computes (names usable in a spec or metric list).')
     .option('--kind <kind>', 'only group | variant | named')
     .option('--json', 'print the catalog as JSON')

@@ -96,6 +96,9 @@ async function runModel(model: TheoryModel, opts: Record<string, unknown> & Comm
 export function registerTheoryCommand(program: Command): void {
   const theory = program
     .command('theory')
+    .summary(
+      'simulate why loops amplify bias and collapse, next to the exact answers (wmle, gaussian, linreg, wright-fisher)',
+    )
     .description(
       'Analytic and simulated models of why loops amplify bias and collapse: wmle, gaussian, linreg, wright-fisher',
     );
