@@ -45,8 +45,8 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 
 /** Create a directory (and parents); a clear error when that is not possible. */
 export function ensureDir(dir: string): void {
-  // Node's recursive mkdir never returns for paths under /proc and /sys: refuse them up front.
-  if (/^\/(proc|sys)(\/|$)/.test(resolve(dir))) {
+  // Node's recursive mkdir never returns for paths under /proc: refuse them up front.
+  if (/^\/proc(\/|$)/.test(resolve(dir))) {
     throw new BiasloopError(
       'io',
       `cannot create directory '${dir}': it is under a kernel pseudo-filesystem`,

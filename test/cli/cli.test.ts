@@ -121,6 +121,11 @@ describe('biasloop CLI', () => {
       /CSV file '.*absent.csv' does not exist/,
     );
     expectOneLineError(cli(['run', '--resume', dir]), /is not a biasloop results directory/);
+    // Node's recursive mkdir never returns under /proc: refused up front instead of hanging.
+    expectOneLineError(
+      cli(['run', '--out', '/proc/biasloop']),
+      /cannot create directory '\/proc\/biasloop.*': it is under a kernel pseudo-filesystem/,
+    );
   });
 
   it('leaves nothing partial looking complete after a failure', () => {
