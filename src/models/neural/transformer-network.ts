@@ -1,0 +1,293 @@
+/**
+ * The decoder-only transformer's graphs, built on the engine (src/nn): GPT-2's layout with
+ * pre-LayerNorm blocks, learned absolute positions and causal multi-head self-attention.
+ *
+ *   x = tok[ids] + pos[positions]            (embedding dropout)
+ *   for each block: x = x + proj(attention(LN1(x)))      (attention-weight and residual dropout)
+ *                   x = x + mlp.proj(GELU_tanh(mlp.fc(LN2(x))))
+ *   logits = head(LN_f(x))
+ *
+ * Queries, keys and values come from one fused dense layer (`attn.qkv`, width 3·C) split in three.
+ * Parameter names follow GPT-2: `tok.weight` [V, C], `pos.weight` [context, C],
+ * `block{i}.ln1|attn.qkv|attn.proj|ln2|mlp.fc|mlp.proj`, `ln_f`, `head` [C, V]. Initialisation as
+ * GPT-2: N(0, 0.02) for embeddings and weights, N(0, 0.02/√(2·blocks)) for the two residual
+ * projections, zero biases, unit LayerNorm gains.
+ *
+ * Four graphs share these parameters (matched by name):
+ * - training: ids/targets [batch, context], per-token loss weights, constant causal mask;
+ * - prefill: ids [batch, time] (time ≤ context), per-row positions and an additive key mask (left
+ *   padding), returning the logits of every position and each block's keys and values (the KV cache);
+ * - step: one new token per row with the cached keys/values of the previous `past` positions,
+ *   returning its logits and the extended caches;
+ * - forward (exported): ids [batch, time] → logits [batch, time, V], positions 0..time−1.
+ */
+import type { Graph, Tensor } from '../../nn/graph.ts';
+import { init } from '../../nn/init.ts';
+import { softmaxCrossEntropy } from '../../nn/losses.ts';
+import { dense, embeddingLayer, layerNormLayer } from '../../nn/layers.ts';
+import { gelu } from '../../nn/ops/activations.ts';
+import { dropout } from '../../nn/ops/dropout.ts';
+import { add, mul } from '../../nn/ops/elementwise.ts';
+import { embedding } from '../../nn/ops/embedding.ts';
+import { matmul } from '../../nn/ops/matmul.ts';
+import { softmax } from '../../nn/ops/softmax.ts';
+import { reshape, split, transpose } from '../../nn/ops/shape-ops.ts';
+import { bin } from '../../nn/ops/emit.ts';
+import type { Dim } from '../../nn/shape.ts';
+
+export interface TransformerArchitecture {
+  /** Token vocabulary size V. */
+  readonly vocabSize: number;
+  /** Context length: the longest sequence the model sees (learned positions 0..context−1). */
+  readonly context: number;
+  /** Model width C (embedding and residual stream). */
+  readonly width: number;
+  readonly heads: number;
+  readonly blocks: number;
+  /** Hidden width of each block's MLP (4·C in GPT-2). */
+  readonly mlpWidth: number;
+  /** Dropout rate on embeddings, attention weights and residual branches (training only). */
+  readonly dropout: number;
+}
+
+/** The additive mask value for positions a query may not attend to (finite, so no NaN appears). */
+export const MASKED = -1e9;
+
+/** Cached keys and values of one block, each [batch, heads, positions, headDim]. */
+export interface KeyValue {
+  readonly k: Tensor;
+  readonly v: Tensor;
+}
+
+interface AttentionIo {
+  /** Additive mask broadcastable to the scores [batch, heads, queries, keys]. */
+  readonly mask?: Tensor;
+  /** Keys and values of earlier positions to attend to (KV cache), per block. */
+  readonly past?: readonly KeyValue[];
+  /** Name of the key-axis dimension after appending the new positions to `past`. */
+  readonly totalDim?: Dim;
+  /** Return each block's keys and values (for the cache). */
+  readonly wantPresents: boolean;
+}
+
+function initStd(a: TransformerArchitecture, residual: boolean): number {
+  return residual ? 0.02 / Math.sqrt(2 * a.blocks) : 0.02;
+}
+
+function attention(
+  x: Tensor,
+  a: TransformerArchitecture,
+  time: Dim,
+  io: AttentionIo,
+  block: number,
+): { out: Tensor; present?: KeyValue } {
+  const g = x.graph;
+  const headDim = a.width / a.heads;
+  const qkv = dense(x, 'qkv', 3 * a.width, { init: init.normal(initStd(a, false)) });
+  const [q5, k5, v5] = split(reshape(qkv, ['batch', time, 3, a.heads, headDim]), 2, [1, 1, 1]);
+  const perHead = (t: Tensor, perm: number[]): Tensor =>
+    transpose(reshape(t, ['batch', time, a.heads, headDim]), perm);
+  // Scale the queries (fewer values than the scores when time > headDim).
+  const q = mul(perHead(q5, [0, 2, 1, 3]), 1 / Math.sqrt(headDim));
+  let keysT: Tensor;
+  let values: Tensor;
+  let present: KeyValue | undefined;
+  if (!io.wantPresents && io.past === undefined) {
+    // Training: keys straight to [batch, heads, headDim, time] (one transpose instead of two).
+    keysT = perHead(k5, [0, 2, 3, 1]);
+    values = perHead(v5, [0, 2, 1, 3]);
+  } else {
+    let k = perHead(k5, [0, 2, 1, 3]);
+    let v = perHead(v5, [0, 2, 1, 3]);
+    const past = io.past?.[block];
+    if (past !== undefined) {
+      // Inference only (no gradient): append the new keys and values to the cache.
+      const total = io.totalDim ?? 'total';
+      const shape = ['batch', a.heads, total, headDim];
+      k = g.raw1('Concat', [past.k, k], { shape, dtype: k.dtype }, { axis: { int: 2 } });
+      v = g.raw1('Concat', [past.v, v], { shape, dtype: v.dtype }, { axis: { int: 2 } });
+    }
+    present = { k, v };
+    keysT = transpose(k, [0, 1, 3, 2]);
+    values = v;
+  }
+  let scores = matmul(q, keysT);
+  if (io.mask !== undefined) scores = add(scores, io.mask);
+  const weights = dropout(softmax(scores), a.dropout);
+  const merged = reshape(transpose(matmul(weights, values), [0, 2, 1, 3]), ['batch', time, a.width]);
+  const out = dense(merged, 'proj', a.width, { init: init.normal(initStd(a, true)) });
+  return { out, present };
+}
+
+/**
+ * The blocks, final LayerNorm and LM head on embedded inputs `x` [batch, time, C]:
+ * logits [batch, time, V] and, when asked, each block's keys and values.
+ */
+export function transformerTrunk(
+  x: Tensor,
+  a: TransformerArchitecture,
+  time: Dim,
+  io: AttentionIo,
+): { logits: Tensor; presents: KeyValue[] } {
+  const g = x.graph;
+  let h = dropout(x, a.dropout);
+  const presents: KeyValue[] = [];
+  for (let b = 0; b < a.blocks; b++) {
+    h = g.scope(`block${b}`, () => {
+      const normed = layerNormLayer(h, 'ln1');
+      const attended = g.scope('attn', () => attention(normed, a, time, io, b));
+      if (attended.present !== undefined) presents.push(attended.present);
+      const x1 = add(h, dropout(attended.out, a.dropout));
+      const normed2 = layerNormLayer(x1, 'ln2');
+      const m = g.scope('mlp', () => {
+        const fc = dense(normed2, 'fc', a.mlpWidth, {
+          init: init.normal(initStd(a, false)),
+        });
+        return dense(gelu(fc, 'tanh'), 'proj', a.width, { init: init.normal(initStd(a, true)) });
+      });
+      return add(x1, dropout(m, a.dropout));
+    });
+  }
+  const logits = dense(layerNormLayer(h, 'ln_f'), 'head', a.vocabSize, {
+    init: init.normal(initStd(a, false)),
+  });
+  return { logits, presents };
+}
+
+function tokenEmbedding(ids: Tensor, a: TransformerArchitecture): Tensor {
+  return embeddingLayer(ids, 'tok', a.vocabSize, a.width, 0.02);
+}
+
+function positionTable(g: Graph, a: TransformerArchitecture): Tensor {
+  return g.scope('pos', () => g.param('weight', [a.context, a.width], init.normal(0.02)));
+}
+
+/** The causal mask [context, context]: 0 on and below the diagonal, MASKED above. */
+export function causalMaskValues(context: number): Float32Array {
+  const m = new Float32Array(context * context);
+  for (let i = 0; i < context; i++) for (let j = i + 1; j < context; j++) m[i * context + j] = MASKED;
+  return m;
+}
+
+/** The runtime `time` dimension of `ids` [batch, time] as an int64 [1] tensor. */
+function timeOf(ids: Tensor): Tensor {
+  const g = ids.graph;
+  return g.raw1(
+    'Gather',
+    [g.shapeOf(ids), g.int64s([1])],
+    { shape: [1], dtype: 'int64' },
+    { axis: { int: 0 } },
+  );
+}
+
+/** The top-left [time, time] corner of the causal mask, for a runtime `time` ≤ context. */
+function runtimeCausalMask(ids: Tensor, a: TransformerArchitecture): Tensor {
+  const g = ids.graph;
+  const full = g.constant(causalMaskValues(a.context), [a.context, a.context], g.floatType);
+  const t = timeOf(ids);
+  const ends = g.raw1('Concat', [t, t], { shape: [2], dtype: 'int64' }, { axis: { int: 0 } });
+  return g.raw1('Slice', [full, g.int64s([0, 0]), ends, g.int64s([0, 1])], {
+    shape: ['time', 'time'],
+    dtype: g.floatType,
+  });
+}
+
+/** Training graph: mean (weighted) next-token cross-entropy over batch × context, in nats. */
+export function buildTrainingLoss(g: Graph, a: TransformerArchitecture): Tensor {
+  const T = a.context;
+  const ids = g.input('ids', ['batch', T], { dtype: 'int64' });
+  const targets = g.input('targets', ['batch', T], { dtype: 'int64' });
+  const weights = g.input('weights', ['batch', T]);
+  const x = add(tokenEmbedding(ids, a), positionTable(g, a));
+  const mask = g.constant(causalMaskValues(T), [T, T], g.floatType);
+  const { logits } = transformerTrunk(x, a, T, { mask, wantPresents: false });
+  return tokenCrossEntropy(logits, targets, weights, a.vocabSize);
+}
+
+/**
+ * Mean of w ⊙ (−log softmax(logits)[target]) over every position: log-softmax, then the target's
+ * value picked with a one-hot mask (the engine's softmaxCrossEntropy recipe, with per-token weights).
+ */
+function tokenCrossEntropy(logits: Tensor, targets: Tensor, weights: Tensor, vocab: number): Tensor {
+  const g = logits.graph;
+  const flat = reshape(logits, [-1, vocab]);
+  const labels = g.raw1('Reshape', [targets, g.int64s([-1])], { shape: [flat.shape[0]], dtype: 'int64' });
+  const w = g.raw1('Reshape', [weights, g.int64s([-1])], { shape: [flat.shape[0]], dtype: g.floatType });
+  return softmaxCrossEntropy(flat, labels, { sampleWeights: w, reduction: 'mean' });
+}
+
+/** Names of the cache inputs/outputs of block `b`. */
+export const cacheName = {
+  pastK: (b: number): string => `past_k${b}`,
+  pastV: (b: number): string => `past_v${b}`,
+  presentK: (b: number): string => `present_k${b}`,
+  presentV: (b: number): string => `present_v${b}`,
+};
+
+/**
+ * Prefill graph (inference): ids, positions [batch, time] int64 and key_mask [batch, time] (0 for a
+ * real token, MASKED for left padding) → logits [batch, time, V] and present_k{b} / present_v{b}
+ * [batch, heads, time, headDim].
+ */
+export function buildPrefill(g: Graph, a: TransformerArchitecture): Record<string, Tensor> {
+  const ids = g.input('ids', ['batch', 'time'], { dtype: 'int64' });
+  const positions = g.input('positions', ['batch', 'time'], { dtype: 'int64' });
+  const keyMask = g.input('key_mask', ['batch', 'time']);
+  const x = add(tokenEmbedding(ids, a), embedding(positionTable(g, a), positions));
+  const causal = runtimeCausalMask(ids, a);
+  const keys = reshape(keyMask, ['batch', 1, 1, 'time']);
+  const mask = bin('Add', keys, causal); // [batch, 1, time, time]
+  const { logits, presents } = transformerTrunk(x, a, 'time', { mask, wantPresents: true });
+  const outputs: Record<string, Tensor> = { logits };
+  presents.forEach((p, b) => {
+    outputs[cacheName.presentK(b)] = p.k;
+    outputs[cacheName.presentV(b)] = p.v;
+  });
+  return outputs;
+}
+
+/**
+ * Step graph (inference): one new token per row. ids, positions [batch, 1] int64; key_mask
+ * [batch, total] over the cached positions plus the new one; past_k{b} / past_v{b}
+ * [batch, heads, past, headDim] → logits [batch, 1, V] and present_k{b} / present_v{b} with the new
+ * position appended [batch, heads, total, headDim].
+ */
+export function buildStep(g: Graph, a: TransformerArchitecture): Record<string, Tensor> {
+  const headDim = a.width / a.heads;
+  const ids = g.input('ids', ['batch', 1], { dtype: 'int64' });
+  const positions = g.input('positions', ['batch', 1], { dtype: 'int64' });
+  const keyMask = g.input('key_mask', ['batch', 'total']);
+  const past: KeyValue[] = [];
+  for (let b = 0; b < a.blocks; b++) {
+    past.push({
+      k: g.input(cacheName.pastK(b), ['batch', a.heads, 'past', headDim]),
+      v: g.input(cacheName.pastV(b), ['batch', a.heads, 'past', headDim]),
+    });
+  }
+  const x = add(tokenEmbedding(ids, a), embedding(positionTable(g, a), positions));
+  const mask = reshape(keyMask, ['batch', 1, 1, 'total']);
+  const { logits, presents } = transformerTrunk(x, a, 1, {
+    mask,
+    past,
+    totalDim: 'total',
+    wantPresents: true,
+  });
+  const outputs: Record<string, Tensor> = { logits };
+  presents.forEach((p, b) => {
+    outputs[cacheName.presentK(b)] = p.k;
+    outputs[cacheName.presentV(b)] = p.v;
+  });
+  return outputs;
+}
+
+/** Forward graph for export: ids [batch, time] (time ≤ context) → logits [batch, time, V]. */
+export function buildForward(g: Graph, a: TransformerArchitecture): Tensor {
+  const ids = g.input('ids', ['batch', 'time'], { dtype: 'int64' });
+  const table = positionTable(g, a);
+  const rows = g.raw1('Slice', [table, g.int64s([0]), timeOf(ids), g.int64s([0])], {
+    shape: ['time', a.width],
+    dtype: g.floatType,
+  });
+  const x = bin('Add', tokenEmbedding(ids, a), rows);
+  return transformerTrunk(x, a, 'time', { mask: runtimeCausalMask(ids, a), wantPresents: false }).logits;
+}
