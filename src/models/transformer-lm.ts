@@ -88,9 +88,9 @@ export const LM_TRAINING_DEFAULTS: TrainingConfig = {
 
 export interface EvaluateOptions {
   /**
-   * Positions a scoring window advances (default ⌈context/2⌉): every token after the first window
-   * is predicted from at least context − stride tokens before it. 1 gives each token its full
-   * context (slowest).
+   * Targets a scoring window advances (1..context, default ⌈context/2⌉): every token after the
+   * first `context` of a document is predicted from at least context − stride + 1 tokens before it;
+   * 1 gives each token its full context (slowest).
    */
   readonly stride?: number;
   /** Windows per forward pass (default 64). */
@@ -364,7 +364,7 @@ export class TransformerLm implements LanguageModel {
         );
         chunk.forEach((w, r) => {
           const doc = docs[w.doc];
-          for (let t = w.from; t < w.end; t++) {
+          for (let t = w.from; t <= w.end; t++) {
             const offset = (r * length + (t - 1 - w.start)) * V;
             onToken(w.doc, t, logProbAt(logits, offset, V, doc[t]));
           }

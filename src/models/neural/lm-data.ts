@@ -83,7 +83,10 @@ export function windowStarts(streamLength: number, context: number, phase: numbe
   return Int32Array.from({ length: count }, (_, k) => phase + k * context);
 }
 
-/** A scoring window: tokens [start, end) of document `doc`, scoring the targets at positions ≥ from. */
+/**
+ * A scoring window of document `doc`: its tokens [start, end) go through the model, and the targets
+ * from..end (inclusive) are scored, target t from the logits at window position t − 1 − start.
+ */
 export interface ScoreWindow {
   readonly doc: number;
   readonly start: number;
@@ -92,18 +95,19 @@ export interface ScoreWindow {
 }
 
 /**
- * Windows that score every token but the first of a document of `length` tokens: the first window
- * is [0, min(length, context)); each next one ends `stride` tokens later and scores only its last
- * `stride` targets, which therefore see at least context − stride tokens before them.
+ * Windows that score every token but the first of a document of `length` tokens, each target once:
+ * the first window scores targets 1..min(context, length − 1); each next one scores the next
+ * `stride` targets, ending right before the last of them, so that target sees `context` tokens and
+ * the first sees context − stride + 1.
  */
 export function scoreWindows(doc: number, length: number, context: number, stride: number): ScoreWindow[] {
   if (length < 2) return [];
   const out: ScoreWindow[] = [];
-  let end = Math.min(length, context);
+  let end = Math.min(context, length - 1);
   out.push({ doc, start: 0, end, from: 1 });
-  while (end < length) {
-    const next = Math.min(length, end + stride);
-    out.push({ doc, start: next - context, end: next, from: end });
+  while (end < length - 1) {
+    const next = Math.min(length - 1, end + stride);
+    out.push({ doc, start: next - context, end: next, from: end + 1 });
     end = next;
   }
   return out;
