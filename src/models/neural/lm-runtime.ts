@@ -11,7 +11,10 @@ import { selectParameters } from '../../nn/runtime/parameters.ts';
 import type { TransformerArchitecture } from './transformer-network.ts';
 import { MASKED, cacheName } from './transformer-network.ts';
 
-/** Keys and values of every block for a batch of rows, each [rows, heads, length, headDim]. */
+/**
+ * Keys and values of every block for a batch of rows, time-major: block b's keys are
+ * k[b][((slot · rows + row) · heads + head) · headDim + d] for slots 0..length−1.
+ */
 export interface KvCache {
   readonly length: number;
   readonly k: Float32Array[];
@@ -108,22 +111,23 @@ export class LmRuntime {
   }
 
   /**
-   * One step: `tokens[r]` at `positions[r]` for each row, attending to the cached positions (with
-   * `pads[r]` masked slots at the start) and itself. Returns logits [rows, V] and the extended cache.
+   * One step: `tokens[r]` at `positions[r]` for each row, attending to the first `past` slots of
+   * the cache (`keyMask` [past, rows]: 0, or MASKED for padding) and to itself. The cache arrays are
+   * read in place (their first `past` slots are a contiguous prefix). Returns logits [rows, V] and
+   * the new token's keys and values per block, [rows, heads, headDim].
    */
   step(
     tokens: ArrayLike<number>,
     positions: ArrayLike<number>,
-    pads: Int32Array,
+    keyMask: Float32Array,
     cache: KvCache,
-  ): { logits: Float32Array; cache: KvCache } {
+  ): { logits: Float32Array; k: Float32Array[]; v: Float32Array[] } {
     const rows = tokens.length;
     const { heads, width, blocks, vocabSize } = this.arch;
     const headDim = width / heads;
-    const total = cache.length + 1;
+    const past = cache.length;
     const ids = new BigInt64Array(rows);
     const pos = new BigInt64Array(rows);
-    const keyMask = new Float32Array(rows * total);
     for (let r = 0; r < rows; r++) {
       const id = tokens[r];
       if (!(id >= 0 && id < vocabSize && Number.isInteger(id))) {
@@ -131,20 +135,26 @@ export class LmRuntime {
       }
       ids[r] = BigInt(id);
       pos[r] = BigInt(positions[r]);
-      for (let j = 0; j < pads[r]; j++) keyMask[r * total + j] = MASKED;
     }
-    const pastDims = [rows, heads, cache.length, headDim];
+    const size = past * rows * width;
+    const pastDims = [past, rows, heads, headDim];
     const feeds: Record<string, { data: Float32Array | BigInt64Array; dims: number[] }> = {
-      ids: { data: ids, dims: [rows, 1] },
-      positions: { data: pos, dims: [rows, 1] },
-      key_mask: { data: keyMask, dims: [rows, total] },
+      ids: { data: ids, dims: [rows] },
+      positions: { data: pos, dims: [rows] },
+      key_mask: { data: keyMask, dims: [past, rows] },
     };
     for (let b = 0; b < blocks; b++) {
-      feeds[cacheName.pastK(b)] = { data: cache.k[b], dims: pastDims };
-      feeds[cacheName.pastV(b)] = { data: cache.v[b], dims: pastDims };
+      feeds[cacheName.pastK(b)] = { data: cache.k[b].subarray(0, size), dims: pastDims };
+      feeds[cacheName.pastV(b)] = { data: cache.v[b].subarray(0, size), dims: pastDims };
     }
     const out = this.stepSession.run(feeds);
-    return { logits: out.logits as Float32Array, cache: this.collectCache(out, total) };
+    const k: Float32Array[] = [];
+    const v: Float32Array[] = [];
+    for (let b = 0; b < blocks; b++) {
+      k.push(out[cacheName.newK(b)] as Float32Array);
+      v.push(out[cacheName.newV(b)] as Float32Array);
+    }
+    return { logits: out.logits as Float32Array, k, v };
   }
 
   private collectCache(out: Record<string, Float32Array | Float64Array>, length: number): KvCache {

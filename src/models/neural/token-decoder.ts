@@ -24,6 +24,7 @@
 import { BiasloopError } from '../../core/errors.ts';
 import type { KvCache, LmRuntime } from './lm-runtime.ts';
 import { gatherRows } from './lm-runtime.ts';
+import { MASKED } from './transformer-network.ts';
 
 export interface DecoderOptions {
   /** Use the KV cache (default true). */
@@ -35,6 +36,7 @@ export interface DecoderOptions {
 }
 
 interface CacheState {
+  /** Time-major keys/values with room for `context` slots (see KvCache); `length` slots are filled. */
   cache: KvCache;
   /** Padding slots at the start of each row's cache. */
   pads: Int32Array;
@@ -160,14 +162,20 @@ export class TokenDecoder {
     if (this.current !== undefined) this.current = gatherRows(this.current, V, list);
     if (this.state !== undefined) {
       const { cache, pads, starts } = this.state;
-      const { heads, width } = this.runtime.arch;
-      const rowSize = heads * cache.length * (width / heads);
+      const width = this.runtime.arch.width;
+      const oldRows = pads.length;
+      const regather = (t: Float32Array): Float32Array => {
+        const out = new Float32Array(this.runtime.arch.context * list.length * width);
+        for (let slot = 0; slot < cache.length; slot++) {
+          for (let i = 0; i < list.length; i++) {
+            const from = (slot * oldRows + list[i]) * width;
+            out.set(t.subarray(from, from + width), (slot * list.length + i) * width);
+          }
+        }
+        return out;
+      };
       this.state = {
-        cache: {
-          length: cache.length,
-          k: cache.k.map((t) => gatherRows(t, rowSize, list)),
-          v: cache.v.map((t) => gatherRows(t, rowSize, list)),
-        },
+        cache: { length: cache.length, k: cache.k.map(regather), v: cache.v.map(regather) },
         pads: Int32Array.from(list, (r) => pads[r]),
         starts: Int32Array.from(list, (r) => starts[r]),
       };
@@ -179,7 +187,19 @@ export class TokenDecoder {
     const starts = Int32Array.from({ length: this.rows }, (_, r) => start(r));
     const windows = this.histories.map((h, r) => h.subarray(starts[r], this.lengths[r]));
     const result = this.runtime.prefill(windows, true);
-    this.state = { cache: result.cache as KvCache, pads: result.pads, starts };
+    const presents = result.cache as KvCache;
+    // Buffers with room for the whole context; the prefill fills the first `length` slots.
+    const capacity = this.runtime.arch.context * this.rows * this.runtime.arch.width;
+    const room = (t: Float32Array): Float32Array => {
+      const out = new Float32Array(capacity);
+      out.set(t);
+      return out;
+    };
+    this.state = {
+      cache: { length: presents.length, k: presents.k.map(room), v: presents.v.map(room) },
+      pads: result.pads,
+      starts,
+    };
     return lastPositions(result.logits, this.rows, result.length, this.runtime.arch.vocabSize);
   }
 
@@ -193,14 +213,24 @@ export class TokenDecoder {
   /** The last token of each row through the step graph, appended to the cache. */
   private step(): Float32Array {
     const state = this.state as CacheState;
-    const tokens = new Int32Array(this.rows);
-    const positions = new Int32Array(this.rows);
-    for (let r = 0; r < this.rows; r++) {
+    const rows = this.rows;
+    const past = state.cache.length;
+    const tokens = new Int32Array(rows);
+    const positions = new Int32Array(rows);
+    const keyMask = new Float32Array(past * rows);
+    for (let r = 0; r < rows; r++) {
       tokens[r] = this.histories[r][this.lengths[r] - 1];
       positions[r] = this.lengths[r] - 1 - state.starts[r];
+      for (let slot = 0; slot < state.pads[r]; slot++) keyMask[slot * rows + r] = MASKED;
     }
-    const { logits, cache } = this.runtime.step(tokens, positions, state.pads, state.cache);
-    state.cache = cache;
+    const { logits, k, v } = this.runtime.step(tokens, positions, keyMask, state.cache);
+    // Append the new keys and values at slot `past` (a contiguous [rows, heads, headDim] block).
+    const at = past * rows * this.runtime.arch.width;
+    for (let b = 0; b < k.length; b++) {
+      state.cache.k[b].set(k[b], at);
+      state.cache.v[b].set(v[b], at);
+    }
+    state.cache = { ...state.cache, length: past + 1 };
     return logits;
   }
 }

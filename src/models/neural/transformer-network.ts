@@ -16,9 +16,13 @@
  * Four graphs share these parameters (matched by name):
  * - training: ids/targets [batch, context], per-token loss weights, constant causal mask;
  * - prefill: ids [batch, time] (time ≤ context), per-row positions and an additive key mask (left
- *   padding), returning the logits of every position and each block's keys and values (the KV cache);
- * - step: one new token per row with the cached keys/values of the previous `past` positions,
- *   returning its logits and the extended caches;
+ *   padding), returning the logits of every position and each block's keys and values, time-major
+ *   [time, batch, heads, headDim] (the KV cache);
+ * - step: one new token per row against the cached keys/values of `past` positions, returning its
+ *   logits and the new token's keys and values (the caller appends them to its cache). The cache is
+ *   time-major so that the first `past` slots of a preallocated buffer are one contiguous array,
+ *   fed without copying; activations are 2-D [batch, C] (no reshapes), and attention over the cache
+ *   is elementwise products and reductions (a softmax over past ∪ new, computed with one max);
  * - forward (exported): ids [batch, time] → logits [batch, time, V], positions 0..time−1.
  */
 import type { Graph, Tensor } from '../../nn/graph.ts';
@@ -32,8 +36,8 @@ import { embedding } from '../../nn/ops/embedding.ts';
 import { matmul } from '../../nn/ops/matmul.ts';
 import { softmax } from '../../nn/ops/softmax.ts';
 import { reshape, split, transpose } from '../../nn/ops/shape-ops.ts';
-import { bin } from '../../nn/ops/emit.ts';
-import type { Dim } from '../../nn/shape.ts';
+import { bin, reduce, un } from '../../nn/ops/emit.ts';
+import type { Dim, Shape } from '../../nn/shape.ts';
 
 export interface TransformerArchitecture {
   /** Token vocabulary size V. */
@@ -62,11 +66,7 @@ export interface KeyValue {
 interface AttentionIo {
   /** Additive mask broadcastable to the scores [batch, heads, queries, keys]. */
   readonly mask?: Tensor;
-  /** Keys and values of earlier positions to attend to (KV cache), per block. */
-  readonly past?: readonly KeyValue[];
-  /** Name of the key-axis dimension after appending the new positions to `past`. */
-  readonly totalDim?: Dim;
-  /** Return each block's keys and values (for the cache). */
+  /** Return each block's keys and values, time-major (for the cache). */
   readonly wantPresents: boolean;
 }
 
@@ -79,38 +79,19 @@ function attention(
   a: TransformerArchitecture,
   time: Dim,
   io: AttentionIo,
-  block: number,
 ): { out: Tensor; present?: KeyValue } {
-  const g = x.graph;
   const headDim = a.width / a.heads;
   const qkv = dense(x, 'qkv', 3 * a.width, { init: init.normal(initStd(a, false)) });
   const [q5, k5, v5] = split(reshape(qkv, ['batch', time, 3, a.heads, headDim]), 2, [1, 1, 1]);
-  const perHead = (t: Tensor, perm: number[]): Tensor =>
-    transpose(reshape(t, ['batch', time, a.heads, headDim]), perm);
+  const split4 = (t: Tensor): Tensor => reshape(t, ['batch', time, a.heads, headDim]);
   // Scale the queries (fewer values than the scores when time > headDim).
-  const q = mul(perHead(q5, [0, 2, 1, 3]), 1 / Math.sqrt(headDim));
-  let keysT: Tensor;
-  let values: Tensor;
-  let present: KeyValue | undefined;
-  if (!io.wantPresents && io.past === undefined) {
-    // Training: keys straight to [batch, heads, headDim, time] (one transpose instead of two).
-    keysT = perHead(k5, [0, 2, 3, 1]);
-    values = perHead(v5, [0, 2, 1, 3]);
-  } else {
-    let k = perHead(k5, [0, 2, 1, 3]);
-    let v = perHead(v5, [0, 2, 1, 3]);
-    const past = io.past?.[block];
-    if (past !== undefined) {
-      // Inference only (no gradient): append the new keys and values to the cache.
-      const total = io.totalDim ?? 'total';
-      const shape = ['batch', a.heads, total, headDim];
-      k = g.raw1('Concat', [past.k, k], { shape, dtype: k.dtype }, { axis: { int: 2 } });
-      v = g.raw1('Concat', [past.v, v], { shape, dtype: v.dtype }, { axis: { int: 2 } });
-    }
-    present = { k, v };
-    keysT = transpose(k, [0, 1, 3, 2]);
-    values = v;
-  }
+  const q = mul(transpose(split4(q5), [0, 2, 1, 3]), 1 / Math.sqrt(headDim));
+  // Keys straight to [batch, heads, headDim, time] (one transpose, no extra one for Kᵀ).
+  const keysT = transpose(split4(k5), [0, 2, 3, 1]);
+  const values = transpose(split4(v5), [0, 2, 1, 3]);
+  const present = io.wantPresents
+    ? { k: transpose(split4(k5), [1, 0, 2, 3]), v: transpose(split4(v5), [1, 0, 2, 3]) }
+    : undefined;
   let scores = matmul(q, keysT);
   if (io.mask !== undefined) scores = add(scores, io.mask);
   const weights = dropout(softmax(scores), a.dropout);
@@ -135,7 +116,7 @@ export function transformerTrunk(
   for (let b = 0; b < a.blocks; b++) {
     h = g.scope(`block${b}`, () => {
       const normed = layerNormLayer(h, 'ln1');
-      const attended = g.scope('attn', () => attention(normed, a, time, io, b));
+      const attended = g.scope('attn', () => attention(normed, a, time, io));
       if (attended.present !== undefined) presents.push(attended.present);
       const x1 = add(h, dropout(attended.out, a.dropout));
       const normed2 = layerNormLayer(x1, 'ln2');
@@ -222,12 +203,14 @@ export const cacheName = {
   pastV: (b: number): string => `past_v${b}`,
   presentK: (b: number): string => `present_k${b}`,
   presentV: (b: number): string => `present_v${b}`,
+  newK: (b: number): string => `new_k${b}`,
+  newV: (b: number): string => `new_v${b}`,
 };
 
 /**
  * Prefill graph (inference): ids, positions [batch, time] int64 and key_mask [batch, time] (0 for a
  * real token, MASKED for left padding) → logits [batch, time, V] and present_k{b} / present_v{b}
- * [batch, heads, time, headDim].
+ * [time, batch, heads, headDim].
  */
 export function buildPrefill(g: Graph, a: TransformerArchitecture): Record<string, Tensor> {
   const ids = g.input('ids', ['batch', 'time'], { dtype: 'int64' });
@@ -247,35 +230,80 @@ export function buildPrefill(g: Graph, a: TransformerArchitecture): Record<strin
 }
 
 /**
- * Step graph (inference): one new token per row. ids, positions [batch, 1] int64; key_mask
- * [batch, total] over the cached positions plus the new one; past_k{b} / past_v{b}
- * [batch, heads, past, headDim] → logits [batch, 1, V] and present_k{b} / present_v{b} with the new
- * position appended [batch, heads, total, headDim].
+ * Inference-only reshape to `shape`, whose symbolic dimensions keep their place from the input:
+ * ONNX Reshape copies a 0 entry from the input's dimension, so the target is one constant (no
+ * Shape/Gather/Concat nodes computing it at run time).
+ */
+function reshapeKeeping(x: Tensor, shape: Shape): Tensor {
+  const target = shape.map((d, i) => {
+    if (typeof d === 'number') return d;
+    if (x.shape[i] !== d) throw new Error(`internal: dimension '${d}' is not at axis ${i} of ${x}`);
+    return 0;
+  });
+  return x.graph.raw1('Reshape', [x, x.graph.int64s(target)], { shape, dtype: x.dtype });
+}
+
+/**
+ * Step graph (inference): one new token per row. ids, positions [batch] int64; key_mask
+ * [past, batch] (0 for a cached token, MASKED for a padding slot); past_k{b} / past_v{b}
+ * [past, batch, heads, headDim] → logits [batch, V] and new_k{b} / new_v{b} [batch, heads, headDim].
  */
 export function buildStep(g: Graph, a: TransformerArchitecture): Record<string, Tensor> {
   const headDim = a.width / a.heads;
-  const ids = g.input('ids', ['batch', 1], { dtype: 'int64' });
-  const positions = g.input('positions', ['batch', 1], { dtype: 'int64' });
-  const keyMask = g.input('key_mask', ['batch', 'total']);
-  const past: KeyValue[] = [];
+  const H = a.heads;
+  const ids = g.input('ids', ['batch'], { dtype: 'int64' });
+  const positions = g.input('positions', ['batch'], { dtype: 'int64' });
+  const keyMask = g.input('key_mask', ['past', 'batch']);
+  const mask = reshapeKeeping(keyMask, ['past', 'batch', 1]);
+  const outputs: Record<string, Tensor> = {};
+  let x = add(tokenEmbedding(ids, a), embedding(positionTable(g, a), positions)); // [batch, C]
   for (let b = 0; b < a.blocks; b++) {
-    past.push({
-      k: g.input(cacheName.pastK(b), ['batch', a.heads, 'past', headDim]),
-      v: g.input(cacheName.pastV(b), ['batch', a.heads, 'past', headDim]),
+    const pastK = g.input(cacheName.pastK(b), ['past', 'batch', H, headDim]);
+    const pastV = g.input(cacheName.pastV(b), ['past', 'batch', H, headDim]);
+    x = g.scope(`block${b}`, () => {
+      const normed = layerNormLayer(x, 'ln1');
+      const attended = g.scope('attn', () => {
+        const qkv = dense(normed, 'qkv', 3 * a.width, { init: init.normal(initStd(a, false)) });
+        const [qf, kf, vf] = split(qkv, 1, [a.width, a.width, a.width]);
+        const heads = (t: Tensor): Tensor => reshapeKeeping(t, ['batch', H, headDim]);
+        const q = bin('Mul', heads(qf), 1 / Math.sqrt(headDim));
+        const k = heads(kf);
+        const v = heads(vf);
+        outputs[cacheName.newK(b)] = k;
+        outputs[cacheName.newV(b)] = v;
+        // Scores against the cache [past, batch, H] and against the new token itself [batch, H].
+        const scoresPast = bin('Add', reduce('ReduceSum', bin('Mul', pastK, q), [3], false), mask);
+        const scoreNew = reduce('ReduceSum', bin('Mul', k, q), [2], false);
+        const max = g.raw1('Max', [reduce('ReduceMax', scoresPast, [0], false), scoreNew], {
+          shape: ['batch', H],
+          dtype: g.floatType,
+        });
+        const expPast = un('Exp', bin('Sub', scoresPast, max));
+        const expNew = un('Exp', bin('Sub', scoreNew, max));
+        const total = bin('Add', reduce('ReduceSum', expPast, [0], false), expNew);
+        const weighted = reduce(
+          'ReduceSum',
+          bin('Mul', pastV, reshapeKeeping(expPast, ['past', 'batch', H, 1])),
+          [0],
+          false,
+        );
+        const mixed = bin('Add', weighted, bin('Mul', v, reshapeKeeping(expNew, ['batch', H, 1])));
+        const attendedHeads = bin('Div', mixed, reshapeKeeping(total, ['batch', H, 1]));
+        return dense(reshapeKeeping(attendedHeads, ['batch', a.width]), 'proj', a.width, {
+          init: init.normal(initStd(a, true)),
+        });
+      });
+      const x1 = add(x, attended);
+      const normed2 = layerNormLayer(x1, 'ln2');
+      const m = g.scope('mlp', () => {
+        const fc = dense(normed2, 'fc', a.mlpWidth, { init: init.normal(initStd(a, false)) });
+        return dense(gelu(fc, 'tanh'), 'proj', a.width, { init: init.normal(initStd(a, true)) });
+      });
+      return add(x1, m);
     });
   }
-  const x = add(tokenEmbedding(ids, a), embedding(positionTable(g, a), positions));
-  const mask = reshape(keyMask, ['batch', 1, 1, 'total']);
-  const { logits, presents } = transformerTrunk(x, a, 1, {
-    mask,
-    past,
-    totalDim: 'total',
-    wantPresents: true,
-  });
-  const outputs: Record<string, Tensor> = { logits };
-  presents.forEach((p, b) => {
-    outputs[cacheName.presentK(b)] = p.k;
-    outputs[cacheName.presentV(b)] = p.v;
+  outputs.logits = dense(layerNormLayer(x, 'ln_f'), 'head', a.vocabSize, {
+    init: init.normal(initStd(a, false)),
   });
   return outputs;
 }
