@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { machine, measurementsResult, type BenchResult } from './common.ts';
 import { runLoopBench } from './loop.ts';
 import { runMetricsBench } from './metrics.ts';
+import { runLmBench } from './lm.ts';
 import { runNnBench } from './nn.ts';
 import { runTheoryBench } from './theory.ts';
 
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
     return measurementsResult('metrics', lines, rows);
   },
   nn: runNnBench,
+  lm: runLmBench,
   theory: async () => {
     const rows = await runTheoryBench();
     const lines = [

@@ -34,7 +34,7 @@ import type { OptimizerSnapshot } from '../nn/runtime/training-session.ts';
 import { TrainingSession } from '../nn/runtime/training-session.ts';
 import { learningRateAt } from '../nn/schedule.ts';
 import { CharTokenizer } from '../text/char-tokenizer.ts';
-import { tokenizerFromJson } from '../text/index.ts';
+import { tokenizerFromJson } from '../text/load.ts';
 import type { Tokenizer } from '../text/tokenizer.ts';
 import type { LanguageModel, LmEvaluation, TextDocument } from './language-model.ts';
 import { joinDocuments, scoreWindows, tokenizeDocuments, windowStarts } from './neural/lm-data.ts';

@@ -12,8 +12,10 @@ import type { TransformerArchitecture } from './transformer-network.ts';
 import { MASKED, cacheName } from './transformer-network.ts';
 
 /**
- * Keys and values of every block for a batch of rows, time-major: block b's keys are
- * k[b][((slot · rows + row) · heads + head) · headDim + d] for slots 0..length−1.
+ * Keys and values of every block for a batch of rows: keys transposed, k[b] is
+ * [rows, heads, headDim, slots], values v[b] is [rows, heads, slots, headDim]; `length` slots are
+ * filled. The prefill returns exactly its positions as slots; the decoder keeps buffers with room
+ * for the whole context (see token-decoder.ts).
  */
 export interface KvCache {
   readonly length: number;
@@ -111,10 +113,10 @@ export class LmRuntime {
   }
 
   /**
-   * One step: `tokens[r]` at `positions[r]` for each row, attending to the first `past` slots of
-   * the cache (`keyMask` [past, rows]: 0, or MASKED for padding) and to itself. The cache arrays are
-   * read in place (their first `past` slots are a contiguous prefix). Returns logits [rows, V] and
-   * the new token's keys and values per block, [rows, heads, headDim].
+   * One step: `tokens[r]` at `positions[r]` for each row, attending to the cache buffers (room for
+   * `context` slots, read in place; `keyMask` [rows, context] is 0 for a filled slot and MASKED for
+   * padding and unfilled slots) and to itself. Returns logits [rows, V] and the new token's keys and
+   * values per block, [rows, heads, headDim] each.
    */
   step(
     tokens: ArrayLike<number>,
@@ -123,9 +125,8 @@ export class LmRuntime {
     cache: KvCache,
   ): { logits: Float32Array; k: Float32Array[]; v: Float32Array[] } {
     const rows = tokens.length;
-    const { heads, width, blocks, vocabSize } = this.arch;
+    const { heads, width, blocks, vocabSize, context } = this.arch;
     const headDim = width / heads;
-    const past = cache.length;
     const ids = new BigInt64Array(rows);
     const pos = new BigInt64Array(rows);
     for (let r = 0; r < rows; r++) {
@@ -136,16 +137,14 @@ export class LmRuntime {
       ids[r] = BigInt(id);
       pos[r] = BigInt(positions[r]);
     }
-    const size = past * rows * width;
-    const pastDims = [past, rows, heads, headDim];
     const feeds: Record<string, { data: Float32Array | BigInt64Array; dims: number[] }> = {
       ids: { data: ids, dims: [rows] },
       positions: { data: pos, dims: [rows] },
-      key_mask: { data: keyMask, dims: [past, rows] },
+      key_mask: { data: keyMask, dims: [rows, context] },
     };
     for (let b = 0; b < blocks; b++) {
-      feeds[cacheName.pastK(b)] = { data: cache.k[b].subarray(0, size), dims: pastDims };
-      feeds[cacheName.pastV(b)] = { data: cache.v[b].subarray(0, size), dims: pastDims };
+      feeds[cacheName.pastK(b)] = { data: cache.k[b], dims: [rows, heads, headDim, context] };
+      feeds[cacheName.pastV(b)] = { data: cache.v[b], dims: [rows, heads, context, headDim] };
     }
     const out = this.stepSession.run(feeds);
     const k: Float32Array[] = [];

@@ -36,7 +36,10 @@ export interface DecoderOptions {
 }
 
 interface CacheState {
-  /** Time-major keys/values with room for `context` slots (see KvCache); `length` slots are filled. */
+  /**
+   * Buffers with room for `context` slots: keys [rows, heads, headDim, context], values
+   * [rows, heads, context, headDim]; `length` slots are filled.
+   */
   cache: KvCache;
   /** Padding slots at the start of each row's cache. */
   pads: Int32Array;
@@ -162,20 +165,14 @@ export class TokenDecoder {
     if (this.current !== undefined) this.current = gatherRows(this.current, V, list);
     if (this.state !== undefined) {
       const { cache, pads, starts } = this.state;
-      const width = this.runtime.arch.width;
-      const oldRows = pads.length;
-      const regather = (t: Float32Array): Float32Array => {
-        const out = new Float32Array(this.runtime.arch.context * list.length * width);
-        for (let slot = 0; slot < cache.length; slot++) {
-          for (let i = 0; i < list.length; i++) {
-            const from = (slot * oldRows + list[i]) * width;
-            out.set(t.subarray(from, from + width), (slot * list.length + i) * width);
-          }
-        }
-        return out;
-      };
+      // Rows are the outer axis of both buffers: gather whole row blocks.
+      const rowSize = this.runtime.arch.context * this.runtime.arch.width;
       this.state = {
-        cache: { length: cache.length, k: cache.k.map(regather), v: cache.v.map(regather) },
+        cache: {
+          length: cache.length,
+          k: cache.k.map((t) => gatherRows(t, rowSize, list)),
+          v: cache.v.map((t) => gatherRows(t, rowSize, list)),
+        },
         pads: Int32Array.from(list, (r) => pads[r]),
         starts: Int32Array.from(list, (r) => starts[r]),
       };
@@ -188,18 +185,26 @@ export class TokenDecoder {
     const windows = this.histories.map((h, r) => h.subarray(starts[r], this.lengths[r]));
     const result = this.runtime.prefill(windows, true);
     const presents = result.cache as KvCache;
-    // Buffers with room for the whole context; the prefill fills the first `length` slots.
-    const capacity = this.runtime.arch.context * this.rows * this.runtime.arch.width;
-    const room = (t: Float32Array): Float32Array => {
-      const out = new Float32Array(capacity);
-      out.set(t);
-      return out;
-    };
-    this.state = {
-      cache: { length: presents.length, k: presents.k.map(room), v: presents.v.map(room) },
-      pads: result.pads,
-      starts,
-    };
+    // Copy the prefill's L slots into buffers with room for the whole context.
+    const { context: C, heads, width } = this.runtime.arch;
+    const headDim = width / heads;
+    const L = presents.length;
+    const lines = this.rows * heads; // (row, head) pairs
+    const keys = presents.k.map((src) => {
+      const dst = new Float32Array(lines * headDim * C);
+      for (let line = 0; line < lines * headDim; line++) {
+        dst.set(src.subarray(line * L, (line + 1) * L), line * C);
+      }
+      return dst;
+    });
+    const values = presents.v.map((src) => {
+      const dst = new Float32Array(lines * C * headDim);
+      for (let line = 0; line < lines; line++) {
+        dst.set(src.subarray(line * L * headDim, (line + 1) * L * headDim), line * C * headDim);
+      }
+      return dst;
+    });
+    this.state = { cache: { length: L, k: keys, v: values }, pads: result.pads, starts };
     return lastPositions(result.logits, this.rows, result.length, this.runtime.arch.vocabSize);
   }
 
@@ -214,23 +219,28 @@ export class TokenDecoder {
   private step(): Float32Array {
     const state = this.state as CacheState;
     const rows = this.rows;
-    const past = state.cache.length;
+    const { context: C, heads, width } = this.runtime.arch;
+    const headDim = width / heads;
+    const slot = state.cache.length;
     const tokens = new Int32Array(rows);
     const positions = new Int32Array(rows);
-    const keyMask = new Float32Array(past * rows);
+    const keyMask = new Float32Array(rows * C).fill(MASKED);
     for (let r = 0; r < rows; r++) {
       tokens[r] = this.histories[r][this.lengths[r] - 1];
       positions[r] = this.lengths[r] - 1 - state.starts[r];
-      for (let slot = 0; slot < state.pads[r]; slot++) keyMask[slot * rows + r] = MASKED;
+      keyMask.fill(0, r * C + state.pads[r], r * C + slot);
     }
     const { logits, k, v } = this.runtime.step(tokens, positions, keyMask, state.cache);
-    // Append the new keys and values at slot `past` (a contiguous [rows, heads, headDim] block).
-    const at = past * rows * this.runtime.arch.width;
+    // Write the new keys (a column of the transposed buffer) and values into slot `slot`.
     for (let b = 0; b < k.length; b++) {
-      state.cache.k[b].set(k[b], at);
-      state.cache.v[b].set(v[b], at);
+      const keys = state.cache.k[b];
+      const values = state.cache.v[b];
+      for (let line = 0; line < rows * heads; line++) {
+        for (let d = 0; d < headDim; d++) keys[(line * headDim + d) * C + slot] = k[b][line * headDim + d];
+        values.set(v[b].subarray(line * headDim, (line + 1) * headDim), (line * C + slot) * headDim);
+      }
     }
-    state.cache = { ...state.cache, length: past + 1 };
+    state.cache = { ...state.cache, length: slot + 1 };
     return logits;
   }
 }

@@ -16,13 +16,14 @@
  * Four graphs share these parameters (matched by name):
  * - training: ids/targets [batch, context], per-token loss weights, constant causal mask;
  * - prefill: ids [batch, time] (time ≤ context), per-row positions and an additive key mask (left
- *   padding), returning the logits of every position and each block's keys and values, time-major
- *   [time, batch, heads, headDim] (the KV cache);
- * - step: one new token per row against the cached keys/values of `past` positions, returning its
- *   logits and the new token's keys and values (the caller appends them to its cache). The cache is
- *   time-major so that the first `past` slots of a preallocated buffer are one contiguous array,
- *   fed without copying; activations are 2-D [batch, C] (no reshapes), and attention over the cache
- *   is elementwise products and reductions (a softmax over past ∪ new, computed with one max);
+ *   padding), returning the logits of every position and each block's keys (transposed,
+ *   [batch, heads, headDim, time]) and values ([batch, heads, time, headDim]): the KV cache;
+ * - step: one new token per row against a cache with room for the whole context (keys
+ *   [batch, heads, headDim, context], values [batch, heads, context, headDim], unfilled slots masked),
+ *   returning its logits and the new token's keys and values (the caller writes them into its cache
+ *   buffers, which the next step reads in place: no cache is copied through the graph). Activations
+ *   are 2-D [batch, C]; the new token attends to the cache with two batched MatMuls and to itself
+ *   elementwise, under one softmax;
  * - forward (exported): ids [batch, time] → logits [batch, time, V], positions 0..time−1.
  */
 import type { Graph, Tensor } from '../../nn/graph.ts';
@@ -57,7 +58,7 @@ export interface TransformerArchitecture {
 /** The additive mask value for positions a query may not attend to (finite, so no NaN appears). */
 export const MASKED = -1e9;
 
-/** Cached keys and values of one block, each [batch, heads, positions, headDim]. */
+/** Keys [batch, heads, headDim, positions] and values [batch, heads, positions, headDim] of one block. */
 export interface KeyValue {
   readonly k: Tensor;
   readonly v: Tensor;
@@ -66,7 +67,7 @@ export interface KeyValue {
 interface AttentionIo {
   /** Additive mask broadcastable to the scores [batch, heads, queries, keys]. */
   readonly mask?: Tensor;
-  /** Return each block's keys and values, time-major (for the cache). */
+  /** Return each block's keys (transposed) and values (for the cache). */
   readonly wantPresents: boolean;
 }
 
@@ -89,9 +90,7 @@ function attention(
   // Keys straight to [batch, heads, headDim, time] (one transpose, no extra one for Kᵀ).
   const keysT = transpose(split4(k5), [0, 2, 3, 1]);
   const values = transpose(split4(v5), [0, 2, 1, 3]);
-  const present = io.wantPresents
-    ? { k: transpose(split4(k5), [1, 0, 2, 3]), v: transpose(split4(v5), [1, 0, 2, 3]) }
-    : undefined;
+  const present = io.wantPresents ? { k: keysT, v: values } : undefined;
   let scores = matmul(q, keysT);
   if (io.mask !== undefined) scores = add(scores, io.mask);
   const weights = dropout(softmax(scores), a.dropout);
@@ -209,8 +208,8 @@ export const cacheName = {
 
 /**
  * Prefill graph (inference): ids, positions [batch, time] int64 and key_mask [batch, time] (0 for a
- * real token, MASKED for left padding) → logits [batch, time, V] and present_k{b} / present_v{b}
- * [time, batch, heads, headDim].
+ * real token, MASKED for left padding) → logits [batch, time, V], present_k{b}
+ * [batch, heads, headDim, time] and present_v{b} [batch, heads, time, headDim].
  */
 export function buildPrefill(g: Graph, a: TransformerArchitecture): Record<string, Tensor> {
   const ids = g.input('ids', ['batch', 'time'], { dtype: 'int64' });
@@ -245,51 +244,48 @@ function reshapeKeeping(x: Tensor, shape: Shape): Tensor {
 
 /**
  * Step graph (inference): one new token per row. ids, positions [batch] int64; key_mask
- * [past, batch] (0 for a cached token, MASKED for a padding slot); past_k{b} / past_v{b}
- * [past, batch, heads, headDim] → logits [batch, V] and new_k{b} / new_v{b} [batch, heads, headDim].
+ * [batch, context] (0 for a cached token, MASKED for padding and unfilled slots); cache_k{b}
+ * [batch, heads, headDim, context], cache_v{b} [batch, heads, context, headDim] → logits [batch, V]
+ * and new_k{b} / new_v{b} [batch, heads, 1, headDim].
  */
 export function buildStep(g: Graph, a: TransformerArchitecture): Record<string, Tensor> {
   const headDim = a.width / a.heads;
   const H = a.heads;
+  const C = a.context;
   const ids = g.input('ids', ['batch'], { dtype: 'int64' });
   const positions = g.input('positions', ['batch'], { dtype: 'int64' });
-  const keyMask = g.input('key_mask', ['past', 'batch']);
-  const mask = reshapeKeeping(keyMask, ['past', 'batch', 1]);
+  const keyMask = g.input('key_mask', ['batch', C]);
+  const mask = reshapeKeeping(keyMask, ['batch', 1, 1, C]);
   const outputs: Record<string, Tensor> = {};
   let x = add(tokenEmbedding(ids, a), embedding(positionTable(g, a), positions)); // [batch, C]
   for (let b = 0; b < a.blocks; b++) {
-    const pastK = g.input(cacheName.pastK(b), ['past', 'batch', H, headDim]);
-    const pastV = g.input(cacheName.pastV(b), ['past', 'batch', H, headDim]);
+    const keysT = g.input(cacheName.pastK(b), ['batch', H, headDim, C]);
+    const values = g.input(cacheName.pastV(b), ['batch', H, C, headDim]);
     x = g.scope(`block${b}`, () => {
       const normed = layerNormLayer(x, 'ln1');
       const attended = g.scope('attn', () => {
         const qkv = dense(normed, 'qkv', 3 * a.width, { init: init.normal(initStd(a, false)) });
         const [qf, kf, vf] = split(qkv, 1, [a.width, a.width, a.width]);
-        const heads = (t: Tensor): Tensor => reshapeKeeping(t, ['batch', H, headDim]);
+        const heads = (t: Tensor): Tensor => reshapeKeeping(t, ['batch', H, 1, headDim]);
         const q = bin('Mul', heads(qf), 1 / Math.sqrt(headDim));
         const k = heads(kf);
         const v = heads(vf);
         outputs[cacheName.newK(b)] = k;
         outputs[cacheName.newV(b)] = v;
-        // Scores against the cache [past, batch, H] and against the new token itself [batch, H].
-        const scoresPast = bin('Add', reduce('ReduceSum', bin('Mul', pastK, q), [3], false), mask);
-        const scoreNew = reduce('ReduceSum', bin('Mul', k, q), [2], false);
-        const max = g.raw1('Max', [reduce('ReduceMax', scoresPast, [0], false), scoreNew], {
-          shape: ['batch', H],
-          dtype: g.floatType,
+        // Scores against the cache [batch, H, 1, C] and against the new token itself [batch, H, 1, 1],
+        // then one softmax over both.
+        const info = (last: number): { shape: Dim[]; dtype: typeof q.dtype } => ({
+          shape: ['batch', H, 1, last],
+          dtype: q.dtype,
         });
+        const scoresPast = bin('Add', g.raw1('MatMul', [q, keysT], info(C)), mask);
+        const scoreNew = reduce('ReduceSum', bin('Mul', k, q), [3], true);
+        const max = g.raw1('Max', [reduce('ReduceMax', scoresPast, [3], true), scoreNew], info(1));
         const expPast = un('Exp', bin('Sub', scoresPast, max));
         const expNew = un('Exp', bin('Sub', scoreNew, max));
-        const total = bin('Add', reduce('ReduceSum', expPast, [0], false), expNew);
-        const weighted = reduce(
-          'ReduceSum',
-          bin('Mul', pastV, reshapeKeeping(expPast, ['past', 'batch', H, 1])),
-          [0],
-          false,
-        );
-        const mixed = bin('Add', weighted, bin('Mul', v, reshapeKeeping(expNew, ['batch', H, 1])));
-        const attendedHeads = bin('Div', mixed, reshapeKeeping(total, ['batch', H, 1]));
-        return dense(reshapeKeeping(attendedHeads, ['batch', a.width]), 'proj', a.width, {
+        const total = bin('Add', reduce('ReduceSum', expPast, [3], true), expNew);
+        const mixed = bin('Add', g.raw1('MatMul', [expPast, values], info(headDim)), bin('Mul', v, expNew));
+        return dense(reshapeKeeping(bin('Div', mixed, total), ['batch', a.width]), 'proj', a.width, {
           init: init.normal(initStd(a, true)),
         });
       });
