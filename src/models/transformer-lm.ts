@@ -444,14 +444,26 @@ export class TransformerLm implements LanguageModel {
     return model;
   }
 
-  /** The forward graph with the trained weights as a standalone ONNX model (ids → logits). */
-  exportOnnx(): Uint8Array {
-    if (this.params === undefined)
+  /**
+   * A graph with the trained weights as a standalone ONNX model (any onnxruntime loads it):
+   * - `forward` (default): ids [batch, time] int64 (time ≤ context) → logits [batch, time, V];
+   * - `prefill` and `step`: the KV-cache pair the sampler uses (inputs and outputs as documented in
+   *   neural/transformer-network.ts), for fast decoding outside biasloop.
+   */
+  exportOnnx(graph: 'forward' | 'prefill' | 'step' = 'forward'): Uint8Array {
+    if (this.params === undefined) {
       throw new BiasloopError('usage', `${this.kind}: cannot export an unfitted model`);
-    const forward = this.compile().forward;
+    }
+    const compiled = this.compile();
+    const model = { forward: compiled.forward, prefill: compiled.prefill, step: compiled.step }[graph];
+    if (model === undefined) {
+      throw new BiasloopError('usage', `unknown graph '${String(graph)}' (use forward, prefill or step)`, {
+        field: 'graph',
+      });
+    }
     const params: ParameterValues = new Map();
-    for (const s of parameterSpecs(forward)) params.set(s.name, this.params.get(s.name) as Float32Array);
-    return exportOnnx(forward, params, { name: this.kind, fingerprint: this.fingerprint });
+    for (const s of parameterSpecs(model)) params.set(s.name, this.params.get(s.name) as Float32Array);
+    return exportOnnx(model, params, { name: `${this.kind}-${graph}`, fingerprint: this.fingerprint });
   }
 
   /** Release the inference sessions (they are recreated on demand). */

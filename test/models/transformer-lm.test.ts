@@ -83,6 +83,12 @@ describe('KV cache', () => {
     expect(worst).toBeLessThan(1e-4);
     expect(worstOracle).toBeLessThan(1e-4);
     await exported.release();
+    // The KV-cache pair exports too, for decoding outside biasloop.
+    for (const graph of ['prefill', 'step'] as const) {
+      const session = await PublicSession.create(lm.exportOnnx(graph));
+      expect(session.outputNames).toContain('logits');
+      await session.release();
+    }
   });
 
   it("'restart' conditions on the last restartKeep tokens once the context is full, then caches again", () => {
