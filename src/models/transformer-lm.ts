@@ -317,6 +317,9 @@ export class TransformerLm implements LanguageModel {
       tokens++;
       characters += this.tokenizer.tokenText(docs[d][position]).length;
     });
+    if (tokens === 0) {
+      throw new BiasloopError('data', `${this.kind}: nothing to score (documents need at least two tokens)`);
+    }
     return {
       tokens,
       characters,

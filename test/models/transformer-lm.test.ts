@@ -347,6 +347,7 @@ describe('checkpoints, export and errors', () => {
     expect(() => lm.evaluate(texts.slice(0, 2), { stride: 0 })).toThrow(
       /stride 0 must be an integer in 1..16/,
     );
+    expect(() => lm.evaluate(['a', ''])).toThrow(/nothing to score/);
   });
 
   it('evaluate scores every token but the first of each document, and logProbs agrees with it', () => {
