@@ -86,7 +86,10 @@ function measure(threads: number, spinning: boolean): Measurement {
   session.dispose();
 
   // Sampling through the public model API (one fit step on random text makes it fitted).
-  const lm = new TransformerLm({ ...SHAPE, training: { threads, optimizer: 'adam', learningRate: 3e-4 } });
+  const lm = new TransformerLm({
+    ...SHAPE,
+    training: { threads, spinning, optimizer: 'adam', learningRate: 3e-4 },
+  });
   lm.fit([Int32Array.from({ length: BATCH * (T + 1) }, () => rng.int(SHAPE.vocabSize))], {
     rng: rng.fork('fit'),
   });

@@ -196,7 +196,10 @@ export class TransformerLm implements LanguageModel {
     if (this.params === undefined) throw new BiasloopError('usage', `${this.kind}: not fitted`);
     if (this.runtime === undefined) {
       const c = this.compile();
-      this.runtime = new LmRuntime(this.architecture, c.prefill, c.step, this.params, this.training.threads);
+      this.runtime = new LmRuntime(this.architecture, c.prefill, c.step, this.params, {
+        threads: this.training.threads,
+        spinning: this.training.spinning,
+      });
     }
     return this.runtime;
   }
@@ -231,6 +234,7 @@ export class TransformerLm implements LanguageModel {
       : initParameters(compiled.training, ctx.rng.fork('init'));
     const session = new TrainingSession(compiled.training, start, {
       threads: this.training.threads,
+      spinning: this.training.spinning,
       rng: ctx.rng.fork('dropout'),
       weightDecay: ctx.weightDecayOverride ?? this.training.weightDecay,
     });

@@ -6,6 +6,7 @@
 import { BiasloopError } from '../../core/errors.ts';
 import type { CompiledModel } from '../../nn/compile.ts';
 import { InferenceSession } from '../../nn/runtime/inference-session.ts';
+import type { OrtSessionOptions } from '../../nn/runtime/ort-session.ts';
 import type { ParameterValues } from '../../nn/runtime/parameters.ts';
 import { selectParameters } from '../../nn/runtime/parameters.ts';
 import type { TransformerArchitecture } from './transformer-network.ts';
@@ -47,13 +48,13 @@ export class LmRuntime {
     prefill: CompiledModel,
     step: CompiledModel,
     params: ParameterValues,
-    threads: number,
+    options: OrtSessionOptions,
   ) {
     this.arch = arch;
     this.prefillModel = prefill;
     this.stepModel = step;
-    this.prefillSession = new InferenceSession(prefill, selectParameters(prefill, params), { threads });
-    this.stepSession = new InferenceSession(step, selectParameters(step, params), { threads });
+    this.prefillSession = new InferenceSession(prefill, selectParameters(prefill, params), options);
+    this.stepSession = new InferenceSession(step, selectParameters(step, params), options);
     this.cacheOutputs = [];
     for (let b = 0; b < arch.blocks; b++)
       this.cacheOutputs.push(cacheName.presentK(b), cacheName.presentV(b));

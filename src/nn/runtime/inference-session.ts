@@ -9,7 +9,7 @@ import type { CompiledModel } from '../compile.ts';
 import type { Feeds } from './feeds.ts';
 import { bindDimensions, randomTensor, toOrtTensor } from './feeds.ts';
 import { OrtSession } from './ort-session.ts';
-import type { OrtTensor } from './ort-session.ts';
+import type { OrtSessionOptions, OrtTensor } from './ort-session.ts';
 import type { FloatArray, ParameterValues } from './parameters.ts';
 import { checkParameters, parameterSpecs } from './parameters.ts';
 
@@ -18,7 +18,7 @@ export class InferenceSession {
   private readonly session: OrtSession;
   private params = new Map<string, OrtTensor>();
 
-  constructor(model: CompiledModel, parameters: ParameterValues, options: { threads?: number } = {}) {
+  constructor(model: CompiledModel, parameters: ParameterValues, options: OrtSessionOptions = {}) {
     if (model.kind !== 'inference')
       throw new BiasloopError('usage', 'InferenceSession needs a model from compileInference');
     this.model = model;
