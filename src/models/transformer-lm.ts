@@ -32,13 +32,14 @@ import {
 } from '../nn/runtime/parameters.ts';
 import type { OptimizerSnapshot } from '../nn/runtime/training-session.ts';
 import { TrainingSession } from '../nn/runtime/training-session.ts';
-import { learningRateAt } from '../nn/schedule.ts';
 import { CharTokenizer } from '../text/char-tokenizer.ts';
 import { tokenizerFromJson } from '../text/load.ts';
 import type { Tokenizer } from '../text/tokenizer.ts';
 import type { LanguageModel, LmEvaluation, TextDocument } from './language-model.ts';
-import { joinDocuments, scoreWindows, tokenizeDocuments, windowStarts } from './neural/lm-data.ts';
-import type { ScoreWindow } from './neural/lm-data.ts';
+import { joinDocuments, tokenizeDocuments } from './neural/lm-data.ts';
+import type { EvaluateOptions } from './neural/lm-scoring.ts';
+import { scoreDocuments } from './neural/lm-scoring.ts';
+import { trainWindows } from './neural/lm-training.ts';
 import type { GenerateOptions } from './neural/lm-generation.ts';
 import { generateTokens } from './neural/lm-generation.ts';
 import { LmRuntime } from './neural/lm-runtime.ts';
@@ -86,17 +87,6 @@ export const LM_TRAINING_DEFAULTS: TrainingConfig = {
   clipGradNorm: 1,
 };
 
-export interface EvaluateOptions {
-  /**
-   * Targets a scoring window advances (1..context, default ⌈context/2⌉): every token after the
-   * first `context` of a document is predicted from at least context − stride + 1 tokens before it;
-   * 1 gives each token its full context (slowest).
-   */
-  readonly stride?: number;
-  /** Windows per forward pass (default 64). */
-  readonly batchSize?: number;
-}
-
 interface Compiled {
   readonly training: CompiledModel;
   readonly prefill: CompiledModel;
@@ -108,6 +98,8 @@ interface Compiled {
 function decays(name: string): boolean {
   return name.endsWith('.weight') && !/(^|\.)ln(1|2|_f)\.weight$/.test(name);
 }
+
+export type { EvaluateOptions } from './neural/lm-scoring.ts';
 
 export class TransformerLm implements LanguageModel {
   readonly kind = 'transformer-lm';
@@ -239,57 +231,17 @@ export class TransformerLm implements LanguageModel {
       weightDecay: ctx.weightDecayOverride ?? this.training.weightDecay,
     });
     if (continuing && this.optimizer !== undefined) session.setParameters(start, this.optimizer);
-    const epochs = scaledEpochs(this.training.epochs, ctx.epochScale);
-    const T = a.context;
-    const B = this.training.batchSize;
-    const phases = Array.from({ length: epochs }, (_, e) => ctx.rng.fork('epoch', e).int(Math.min(T, n - T)));
-    const perEpoch = phases.map((phase) => Math.ceil(windowStarts(n, T, phase).length / B));
-    const total = perEpoch.reduce((s, v) => s + v, 0);
-    let step = 0;
-    let lastEpochLoss = NaN;
-    let gradNorm = NaN;
-    const ids = new BigInt64Array(B * T);
-    const targets = new BigInt64Array(B * T);
-    const weights = new Float32Array(B * T);
     try {
-      for (let e = 0; e < epochs; e++) {
-        const starts = windowStarts(n, T, phases[e]);
-        const order = ctx.rng.fork('batches', e).permutation(starts.length);
-        let lossSum = 0;
-        let windows = 0;
-        for (let b = 0; b < starts.length; b += B) {
-          const m = Math.min(B, starts.length - b);
-          for (let r = 0; r < m; r++) {
-            const s = starts[order[b + r]];
-            for (let j = 0; j < T; j++) {
-              ids[r * T + j] = BigInt(stream.tokens[s + j]);
-              targets[r * T + j] = BigInt(stream.tokens[s + j + 1]);
-              weights[r * T + j] = stream.weights[s + j + 1];
-            }
-          }
-          const dims = [m, T];
-          const lr = learningRateAt(this.training.learningRate, this.training.schedule, step, total);
-          const result = session.run(
-            {
-              ids: { data: ids.subarray(0, m * T), dims },
-              targets: { data: targets.subarray(0, m * T), dims },
-              weights: { data: weights.subarray(0, m * T), dims },
-            },
-            lr,
-          );
-          lossSum += result.loss * m;
-          windows += m;
-          gradNorm = result.gradNorm;
-          step++;
-        }
-        lastEpochLoss = lossSum / windows;
-      }
-      return {
-        converged: Number.isFinite(lastEpochLoss),
-        iterations: step,
-        objective: lastEpochLoss,
-        gradientNorm: gradNorm,
-      };
+      return trainWindows({
+        session,
+        stream,
+        context: a.context,
+        batchSize: this.training.batchSize,
+        epochs: scaledEpochs(this.training.epochs, ctx.epochScale),
+        learningRate: this.training.learningRate,
+        schedule: this.training.schedule,
+        rng: ctx.rng,
+      });
     } finally {
       // On success the trained weights; after a diverged step, the last good ones.
       this.params = session.parameters();
@@ -306,7 +258,7 @@ export class TransformerLm implements LanguageModel {
   logProbs(tokens: ArrayLike<number>, options: EvaluateOptions = {}): Float64Array {
     const [doc] = tokenizeDocuments([tokens], this.tokenizer);
     const out = new Float64Array(Math.max(0, doc.length - 1));
-    this.score([doc], options, (_, position, logp) => (out[position - 1] = logp));
+    scoreDocuments(this.runtimeFor(), [doc], options, (_, position, logp) => (out[position - 1] = logp));
     return out;
   }
 
@@ -316,7 +268,7 @@ export class TransformerLm implements LanguageModel {
     let nll = 0;
     let tokens = 0;
     let characters = 0;
-    this.score(docs, options, (d, position, logp) => {
+    scoreDocuments(this.runtimeFor(), docs, options, (d, position, logp) => {
       nll -= logp;
       tokens++;
       characters += this.tokenizer.tokenText(docs[d][position]).length;
@@ -332,52 +284,6 @@ export class TransformerLm implements LanguageModel {
       bitsPerCharacter: nll / characters / Math.LN2,
       perplexity: Math.exp(nll / tokens),
     };
-  }
-
-  private score(
-    docs: readonly Int32Array[],
-    options: EvaluateOptions,
-    onToken: (doc: number, position: number, logp: number) => void,
-  ): void {
-    const runtime = this.runtimeFor();
-    const { context, vocabSize: V } = this.architecture;
-    const stride = options.stride ?? Math.ceil(context / 2);
-    const batch = options.batchSize ?? 64;
-    if (!(Number.isInteger(stride) && stride >= 1 && stride <= context)) {
-      throw new BiasloopError('usage', `stride ${stride} must be an integer in 1..${context}`, {
-        field: 'stride',
-      });
-    }
-    if (!(Number.isInteger(batch) && batch >= 1)) {
-      throw new BiasloopError('usage', `batchSize ${batch} must be a positive integer`, {
-        field: 'batchSize',
-      });
-    }
-    // Windows grouped by length, so each forward pass needs no padding.
-    const byLength = new Map<number, ScoreWindow[]>();
-    docs.forEach((d, i) => {
-      for (const w of scoreWindows(i, d.length, context, stride)) {
-        const list = byLength.get(w.end - w.start) ?? [];
-        list.push(w);
-        byLength.set(w.end - w.start, list);
-      }
-    });
-    for (const [length, windows] of byLength) {
-      for (let b = 0; b < windows.length; b += batch) {
-        const chunk = windows.slice(b, b + batch);
-        const { logits } = runtime.prefill(
-          chunk.map((w) => docs[w.doc].subarray(w.start, w.end)),
-          false,
-        );
-        chunk.forEach((w, r) => {
-          const doc = docs[w.doc];
-          for (let t = w.from; t <= w.end; t++) {
-            const offset = (r * length + (t - 1 - w.start)) * V;
-            onToken(w.doc, t, logProbAt(logits, offset, V, doc[t]));
-          }
-        });
-      }
-    }
   }
 
   /** Continue each prompt (text or token ids); returns the new token ids of each. */
@@ -478,13 +384,4 @@ export class TransformerLm implements LanguageModel {
     this.runtime?.dispose();
     this.runtime = undefined;
   }
-}
-
-/** log softmax(logits[offset .. offset+V))[target], in float64. */
-function logProbAt(logits: Float32Array, offset: number, V: number, target: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < V; i++) if (logits[offset + i] > max) max = logits[offset + i];
-  let total = 0;
-  for (let i = 0; i < V; i++) total += Math.exp(logits[offset + i] - max);
-  return logits[offset + target] - max - Math.log(total);
 }
