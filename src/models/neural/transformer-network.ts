@@ -244,8 +244,8 @@ function reshapeKeeping(x: Tensor, shape: Shape): Tensor {
 
 /**
  * Step graph (inference): one new token per row. ids, positions [batch] int64; key_mask
- * [batch, context] (0 for a cached token, MASKED for padding and unfilled slots); cache_k{b}
- * [batch, heads, headDim, context], cache_v{b} [batch, heads, context, headDim] → logits [batch, V]
+ * [batch, context] (0 for a cached token, MASKED for padding and unfilled slots); past_k{b}
+ * [batch, heads, headDim, context], past_v{b} [batch, heads, context, headDim] → logits [batch, V]
  * and new_k{b} / new_v{b} [batch, heads, 1, headDim].
  */
 export function buildStep(g: Graph, a: TransformerArchitecture): Record<string, Tensor> {
