@@ -8,6 +8,7 @@ import { runAuditBench } from './audit.ts';
 import { machine, measurementsResult, type BenchResult } from './common.ts';
 import { runLoopBench } from './loop.ts';
 import { runMetricsBench } from './metrics.ts';
+import { runLmBench } from './lm.ts';
 import { runNnBench } from './nn.ts';
 import { runSweepBench } from './sweep.ts';
 import { runTheoryBench } from './theory.ts';
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<BenchResult | BenchResult[]>> = {
     return measurementsResult('metrics', lines, rows);
   },
   nn: runNnBench,
+  lm: runLmBench,
   theory: async () => {
     const rows = await runTheoryBench();
     const lines = [

@@ -106,3 +106,6 @@ export * from './audit/index.ts';
 
 // experiments at scale: schedulers, results store
 export * from './experiments/index.ts';
+
+// text: tokenizers, the SOTU corpus, the transformer language model
+export * from './text/index.ts';

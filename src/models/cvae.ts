@@ -213,6 +213,7 @@ export class ConditionalVae implements Generator {
       : initParameters(compiled.training, ctx.rng.fork('init'));
     const session = new TrainingSession(compiled.training, start, {
       threads: this.training.threads,
+      spinning: this.training.spinning,
       rng: ctx.rng.fork('noise'),
       weightDecay: ctx.weightDecayOverride ?? this.training.weightDecay,
     });
@@ -281,6 +282,7 @@ export class ConditionalVae implements Generator {
         selectParameters(this.compiled.decoder, this.params),
         {
           threads: this.training.threads,
+          spinning: this.training.spinning,
         },
       );
     }

@@ -27,7 +27,7 @@ export { gradients } from './autodiff.ts';
 export { add, sub, mul, div, neg, exp, log, sqrt, square, abs } from './ops/elementwise.ts';
 export { relu, leakyRelu, sigmoid, tanh, gelu } from './ops/activations.ts';
 export { matmul, linear } from './ops/matmul.ts';
-export { reshape, transpose, concat, slice } from './ops/shape-ops.ts';
+export { reshape, transpose, concat, slice, split } from './ops/shape-ops.ts';
 export { conv2d, convTranspose2d } from './ops/conv.ts';
 export type { Conv2dOptions, ConvTranspose2dOptions } from './ops/conv.ts';
 export { maxPool2d, avgPool2d } from './ops/pool.ts';

@@ -19,7 +19,7 @@ import { avgPool2d, maxPool2d } from '../../src/nn/ops/pool.ts';
 import { logSoftmax, softmax } from '../../src/nn/ops/softmax.ts';
 import { layerNorm } from '../../src/nn/ops/normalization.ts';
 import { embedding } from '../../src/nn/ops/embedding.ts';
-import { concat, reshape, slice, transpose } from '../../src/nn/ops/shape-ops.ts';
+import { concat, reshape, slice, split, transpose } from '../../src/nn/ops/shape-ops.ts';
 import { reduceMean, reduceSum } from '../../src/nn/ops/reduce.ts';
 import { bceWithLogitsElementwise } from '../../src/nn/ops/loss-ops.ts';
 import { dropout } from '../../src/nn/ops/dropout.ts';
@@ -342,6 +342,24 @@ const cases: Case[] = [
       { name: 't', shape: [6], values: [0, 1, 0.3, 1, 0.8, 0] },
     ],
     build: ([z, t]) => bceWithLogitsElementwise(z, t),
+  },
+  {
+    name: 'Split (every part used, uneven sizes)',
+    floatType: F64,
+    inputs: [{ name: 'x', shape: [3, 5] }],
+    build: ([x]) => {
+      const [a, b, c] = split(x, 1, [2, 1, 2]);
+      return E.add(E.mul(a, c), b);
+    },
+  },
+  {
+    name: 'Split (a part unused gets zeros)',
+    floatType: F64,
+    inputs: [{ name: 'x', shape: [2, 3, 4] }],
+    build: ([x]) => {
+      const [a, , c] = split(x, -1, [1, 2, 1]);
+      return E.mul(a, c);
+    },
   },
   {
     name: 'Dropout (mask held fixed)',

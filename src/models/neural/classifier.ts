@@ -115,6 +115,7 @@ export abstract class NeuralClassifier implements Classifier {
       : initParameters(compiled.training, ctx.rng.fork('init'));
     const session = new TrainingSession(compiled.training, start, {
       threads: this.training.threads,
+      spinning: this.training.spinning,
       rng: ctx.rng.fork('dropout'),
       weightDecay: ctx.weightDecayOverride ?? this.training.weightDecay,
     });
@@ -201,6 +202,7 @@ export abstract class NeuralClassifier implements Classifier {
     if (this.inferenceSession === undefined) {
       this.inferenceSession = new InferenceSession(this.compiled.inference, this.params, {
         threads: this.training.threads,
+        spinning: this.training.spinning,
       });
     }
     return this.inferenceSession;

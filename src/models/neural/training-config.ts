@@ -18,6 +18,11 @@ export interface TrainingConfig {
   readonly clipGradNorm?: number;
   /** ORT intra-op threads for this model (1: reproducible, and right for one model per worker). */
   readonly threads: number;
+  /**
+   * Let idle intra-op threads spin-wait (ORT's default, fastest on a quiet machine); false makes them
+   * sleep, better when the cores are shared with other busy processes. Only matters with threads > 1.
+   */
+  readonly spinning?: boolean;
 }
 
 export const DEFAULT_TRAINING: TrainingConfig = {

@@ -62,23 +62,40 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /**
  * GELU. `exact`: x·Φ(x) with Φ from Erf (as PyTorch's default); `tanh`: the tanh approximation
- * 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). Opset 17 has no Gelu op, so both are composed.
+ * 0.5·x·(1 + tanh(u)), u = √(2/π)(x + 0.044715x³). Opset 17 has no Gelu op, so both are composed.
+ *
+ * The tanh form is emitted as x·σ(2u) (the same function: 0.5(1 + tanh u) = σ(2u)) in 6 nodes, and
+ * the op keeps s = σ(2u) as a second output for its backward rule:
+ * d/dx = s + x·s(1 − s)·2u' = s·(1 + x(1 − s)(2k + 6kc·x²)) with k = √(2/π), c = 0.044715 —
+ * 15 elementwise nodes for forward and backward instead of 27 (the MLP's GELU is the largest
+ * elementwise cost of a transformer step).
  */
 const GeluOp: OpDefinition<{ approximate: 'exact' | 'tanh' }> = {
   name: 'Gelu',
-  infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
-  emit(g, [x], [y], { approximate }) {
-    let inner: ReturnType<typeof un>;
+  infer: ([x], { approximate }) =>
+    approximate === 'tanh'
+      ? [
+          { shape: x.shape, dtype: x.dtype },
+          { shape: x.shape, dtype: x.dtype },
+        ]
+      : [{ shape: x.shape, dtype: x.dtype }],
+  emit(g, [x], [y, s], { approximate }) {
     if (approximate === 'exact') {
-      inner = un('Erf', bin('Mul', x, INV_SQRT_2));
-    } else {
-      const cube = bin('Mul', bin('Mul', x, x), x);
-      inner = un('Tanh', bin('Mul', bin('Add', x, bin('Mul', cube, GELU_C)), SQRT_2_OVER_PI));
+      const inner = un('Erf', bin('Mul', x, INV_SQRT_2));
+      const half = bin('Mul', bin('Add', inner, 1), 0.5);
+      g.node('Mul', [x.name, half.name], [y]);
+      return;
     }
-    const half = bin('Mul', bin('Add', inner, 1), 0.5);
-    g.node('Mul', [x.name, half.name], [y]);
+    // 2u = x·(2k + 2kc·x²)
+    const twoU = bin(
+      'Mul',
+      bin('Add', bin('Mul', bin('Mul', x, x), 2 * SQRT_2_OVER_PI * GELU_C), 2 * SQRT_2_OVER_PI),
+      x,
+    );
+    g.node('Sigmoid', [twoU.name], [s]);
+    g.node('Mul', [x.name, s], [y]);
   },
-  backward({ inputs: [x], outputGrads: [dy], needsGrad, attrs: { approximate } }) {
+  backward({ inputs: [x], outputs: [, s], outputGrads: [dy], needsGrad, attrs: { approximate } }) {
     if (dy === undefined || !needsGrad[0]) return [undefined];
     let dydx: Tensor;
     if (approximate === 'exact') {
@@ -87,14 +104,10 @@ const GeluOp: OpDefinition<{ approximate: 'exact' | 'tanh' }> = {
       const pdf = bin('Mul', un('Exp', bin('Mul', bin('Mul', x, x), -0.5)), INV_SQRT_2PI);
       dydx = bin('Add', cdf, bin('Mul', x, pdf));
     } else {
-      // u = √(2/π)(x + c x³), t = tanh u: d/dx = 0.5(1 + t) + 0.5 x (1 − t²) √(2/π)(1 + 3c x²)
-      const x2 = bin('Mul', x, x);
-      const u = bin('Mul', bin('Mul', x, bin('Add', bin('Mul', x2, GELU_C), 1)), SQRT_2_OVER_PI);
-      const t = un('Tanh', u);
-      const du = bin('Mul', bin('Add', bin('Mul', x2, 3 * GELU_C), 1), SQRT_2_OVER_PI);
-      const left = bin('Mul', bin('Add', t, 1), 0.5);
-      const right = bin('Mul', bin('Mul', bin('Mul', x, rsub(1, bin('Mul', t, t))), du), 0.5);
-      dydx = bin('Add', left, right);
+      // s·(1 + x(1 − s)(2k + 6kc·x²))
+      const du = bin('Add', bin('Mul', bin('Mul', x, x), 6 * SQRT_2_OVER_PI * GELU_C), 2 * SQRT_2_OVER_PI);
+      const inner = bin('Mul', bin('Mul', rsub(1, s), x), du);
+      dydx = bin('Mul', bin('Add', inner, 1), s);
     }
     return [bin('Mul', dy, dydx)];
   },

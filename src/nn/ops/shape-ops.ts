@@ -1,8 +1,8 @@
 /**
- * Layout ops: Reshape (with -1 and symbolic dimensions), Transpose, Concat, Slice.
+ * Layout ops: Reshape (with -1 and symbolic dimensions), Transpose, Concat, Slice, Split.
  */
 import type { OpDefinition, Tensor } from '../graph.ts';
-import { apply1, applyOp } from '../graph.ts';
+import { apply1, applyOp, tensorProto } from '../graph.ts';
 import type { Dim, Shape } from '../shape.ts';
 import { formatShape, normaliseAxis, reshapeTarget, shapeError } from '../shape.ts';
 import { reshapeLike, shapeTensor, transposeRaw } from './emit.ts';
@@ -203,4 +203,54 @@ export function slice(
     starts: starts.map(fix),
     ends: ends.map(fix),
   });
+}
+
+const SplitOp: OpDefinition<{ axis: number; sizes: number[] }> = {
+  name: 'Split',
+  infer([x], { axis, sizes }) {
+    const d = x.shape[axis];
+    if (typeof d !== 'number') {
+      throw shapeError('Split', `axis ${axis} of ${formatShape(x.shape)} must be static to split`);
+    }
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (sizes.some((s) => !(Number.isInteger(s) && s > 0)) || total !== d) {
+      throw shapeError(
+        'Split',
+        `sizes [${sizes.join(', ')}] must be positive and add up to axis ${axis} of ${formatShape(x.shape)} (${d})`,
+      );
+    }
+    return sizes.map((s) => {
+      const shape: Dim[] = [...x.shape];
+      shape[axis] = s;
+      return { shape, dtype: x.dtype };
+    });
+  },
+  emit(g, [x], outputs, { axis, sizes }) {
+    g.node('Split', [x.name, g.int64s(sizes).name], outputs, { axis: { int: axis } });
+  },
+  backward({ inputs: [x], outputs, outputGrads, needsGrad, attrs: { axis } }) {
+    if (!needsGrad[0] || outputGrads.every((d) => d === undefined)) return [undefined];
+    const g = x.graph;
+    // Parts that received no gradient contribute zeros of their runtime shape.
+    const parts = outputs.map(
+      (o, i) =>
+        outputGrads[i] ??
+        g.raw1(
+          'ConstantOfShape',
+          [g.shapeOf(o)],
+          { shape: o.shape, dtype: o.dtype },
+          { value: { tensor: tensorProto('zero', [0], [1], o.dtype) } },
+        ),
+    );
+    return [g.raw1('Concat', parts, { shape: x.shape, dtype: x.dtype }, { axis: { int: axis } })];
+  },
+};
+
+/**
+ * Split `x` along `axis` (static) into parts of the given sizes; the gradient is the concatenation
+ * of the parts' gradients (zeros for parts that do not reach the loss).
+ */
+export function split(x: Tensor, axis: number, sizes: readonly number[]): Tensor[] {
+  const a = normaliseAxis(x.graph.where('Split'), axis, x.rank);
+  return applyOp(SplitOp, [x], { axis: a, sizes: [...sizes] });
 }

@@ -100,9 +100,12 @@ export function randomTensor(input: CompiledInput, bindings: Record<string, numb
   if (fill.kind === 'normal') {
     for (let i = 0; i < size; i++) out[i] = rng.normal();
   } else {
+    // One uint32 per unit (bulk draw, state in locals): kept when below keep · 2³².
     const keep = 1 - fill.rate;
     const scale = 1 / keep;
-    for (let i = 0; i < size; i++) out[i] = rng.float() < keep ? scale : 0;
+    const threshold = keep * 2 ** 32;
+    const bits = rng.fillUint32(new Uint32Array(size));
+    for (let i = 0; i < size; i++) out[i] = bits[i] < threshold ? scale : 0;
   }
   return new OrtTensor(input.dtype === 'float64' ? 'float64' : 'float32', out, dims);
 }

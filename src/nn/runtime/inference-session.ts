@@ -9,7 +9,7 @@ import type { CompiledModel } from '../compile.ts';
 import type { Feeds } from './feeds.ts';
 import { bindDimensions, randomTensor, toOrtTensor } from './feeds.ts';
 import { OrtSession } from './ort-session.ts';
-import type { OrtTensor } from './ort-session.ts';
+import type { OrtSessionOptions, OrtTensor } from './ort-session.ts';
 import type { FloatArray, ParameterValues } from './parameters.ts';
 import { checkParameters, parameterSpecs } from './parameters.ts';
 
@@ -18,7 +18,7 @@ export class InferenceSession {
   private readonly session: OrtSession;
   private params = new Map<string, OrtTensor>();
 
-  constructor(model: CompiledModel, parameters: ParameterValues, options: { threads?: number } = {}) {
+  constructor(model: CompiledModel, parameters: ParameterValues, options: OrtSessionOptions = {}) {
     if (model.kind !== 'inference')
       throw new BiasloopError('usage', 'InferenceSession needs a model from compileInference');
     this.model = model;
@@ -38,8 +38,11 @@ export class InferenceSession {
     }
   }
 
-  /** Run once on `inputs`; `rng` fills random inputs (e.g. the VAE's latent noise) if the graph has any. */
-  run(inputs: Feeds, rng?: Rng): Record<string, FloatArray> {
+  /**
+   * Run once on `inputs`; `rng` fills random inputs (e.g. the VAE's latent noise) if the graph has any.
+   * `only` limits the returned outputs (the others are not copied out of onnxruntime).
+   */
+  run(inputs: Feeds, rng?: Rng, only?: readonly string[]): Record<string, FloatArray> {
     const model = this.model;
     const bindings = bindDimensions(model.inputs, inputs);
     const feeds: Record<string, OrtTensor> = {};
@@ -52,12 +55,14 @@ export class InferenceSession {
         feeds[input.name] = randomTensor(input, bindings, rng.fork(input.name));
       } else throw new Error(`internal: inference graph has a '${input.role}' input '${input.name}'`);
     }
-    const out = this.session.run(
-      feeds,
-      model.outputs.map((o) => o.name),
-    );
+    const names = only ?? model.outputs.map((o) => o.name);
+    for (const name of names) {
+      if (!model.outputs.some((o) => o.name === name))
+        throw new BiasloopError('usage', `the model has no output '${name}'`);
+    }
+    const out = this.session.run(feeds, names);
     const result: Record<string, FloatArray> = {};
-    for (const o of model.outputs) result[o.name] = out[o.name].data as FloatArray;
+    for (const name of names) result[name] = out[name].data as FloatArray;
     return result;
   }
 
