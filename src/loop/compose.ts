@@ -170,8 +170,8 @@ export function composeTrainingSet(
 /** Where the rows of a plan live. */
 export interface PlanSources {
   readonly real: Dataset;
-  /** synthetic[i] = S_{i+1}. */
-  readonly synthetic: readonly Dataset[];
+  /** synthetic[i] = S_{i+1} (undefined once a strategy no longer needs it). */
+  readonly synthetic: readonly (Dataset | undefined)[];
   /** fresh.get(g) = F_g. */
   readonly fresh: ReadonlyMap<number, Dataset>;
 }

@@ -109,7 +109,20 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
   const mmdBandwidth = spec.metrics.synthetic
     ? realDataBandwidth(real.train, stream(-1, 'mmd-bandwidth'))
     : undefined;
-  const synthetic: Dataset[] = [];
+  // S_1 … S_g (index g−1). Strategies that only ever use the newest set let the older ones go, so
+  // their memory is reused instead of growing by a whole synthetic set per generation.
+  const synthetic: (Dataset | undefined)[] = [];
+  const syntheticSizes: number[] = [];
+  const keepsHistory = strategy.kind === 'accumulate' || strategy.kind === 'accumulate-subsample';
+  let recycled: Float64Array | undefined;
+  const release = (g: number): void => {
+    if (keepsHistory || g < 1) return;
+    // S_g is no longer referenced (D_{g+1} was composed without it): its feature storage goes to the
+    // next sample instead of to the garbage collector (fresh large allocations are slow to touch).
+    recycled = synthetic[g - 1]?.x;
+    synthetic[g - 1] = undefined;
+    fresh.delete(g);
+  };
   const fresh = new Map<number, Dataset>();
   const rows: MetricRow[] = [];
   let training: Dataset = real.train;
@@ -129,7 +142,9 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
               `checkpoint of generation ${cp.generation} has no synthetic set`,
             );
           synthetic.push(cp.synthetic);
+          syntheticSizes.push(cp.synthetic.n);
           if (freshRows > 0) fresh.set(cp.generation, real.drawFresh(cp.generation, freshRows));
+          if (cp.generation < last.generation) release(cp.generation);
         }
       }
       classifier.importState(last.model);
@@ -153,18 +168,22 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
           temperature: spec.sampling.temperature,
           cellTemperature: spec.sampling.cellTemperature,
           generation: g,
+          ...(recycled ? { reuse: recycled } : {}),
         },
         stream(g, 'sample'),
       );
+      recycled = undefined;
       synthetic.push(sampled);
+      syntheticSizes.push(sampled.n);
       if (freshRows > 0) fresh.set(g, real.drawFresh(g, freshRows));
       plan = composeTrainingSet(
         strategy,
         g,
-        { realSize: N, syntheticSizes: synthetic.map((s) => s.n), freshSize: freshRows },
+        { realSize: N, syntheticSizes, freshSize: freshRows },
         stream(g, 'compose'),
       );
       training = materializePlan(plan, { real: real.train, synthetic, fresh });
+      release(g - 1);
     }
     const fit = classifier.fit(training, fitContext(g));
     const predictions = real.tests.map((t) => {

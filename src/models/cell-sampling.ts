@@ -90,12 +90,14 @@ export function assembleSynthetic(
   generation: number,
   generatorName: string,
   fillCell: (cell: number, count: number, out: Float64Array, rowOffset: number) => void,
+  reuse?: Float64Array,
 ): Dataset {
   const G = schema.groupNames.length;
   const d = schema.featureNames.length;
   let n = 0;
   for (let c = 0; c < counts.length; c++) n += counts[c];
-  const x = new Float64Array(n * d);
+  // Every element is written by fillCell, so recycled storage needs no clearing.
+  const x = reuse !== undefined && reuse.length >= n * d ? reuse.subarray(0, n * d) : new Float64Array(n * d);
   const y = new Int32Array(n);
   const group = new Int32Array(n);
   let row = 0;

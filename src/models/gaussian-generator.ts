@@ -16,7 +16,7 @@ import { BiasloopError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { allocateCells, assembleSynthetic } from './cell-sampling.ts';
 import { regularisedCholesky, rowsByCell, weightedMoments } from './moments.ts';
-import { CentredGramKernel, CorrelatedRowsKernel } from './tabular-kernels.ts';
+import { CentredGramKernel, CorrelatedRowsKernel, Scratch } from './tabular-kernels.ts';
 import {
   assertStateMatches,
   type FitContext,
@@ -52,6 +52,7 @@ export class GaussianGenerator implements Generator {
   cellWeights: Float64Array = new Float64Array(0);
   private readonly rowsKernel = new CorrelatedRowsKernel();
   private readonly gram = new CentredGramKernel();
+  private readonly normals = new Scratch();
 
   constructor(options: Partial<GaussianGeneratorOptions> = {}) {
     this.options = { ...DEFAULT_GAUSSIAN_OPTIONS, ...options };
@@ -144,13 +145,22 @@ export class GaussianGenerator implements Generator {
     const d = this.d;
     const scale = Math.sqrt(request.temperature);
     const drawRng = rng.fork('features');
-    return assembleSynthetic(schema, counts, request.generation, this.kind, (cell, m, out, row0) => {
-      const mu = this.means[cell];
-      const l = this.factors[cell];
-      // All of the cell's standard normals at once (the same sequence as row by row), then x = μ + √t·L z.
-      const z = drawRng.fillNormal(new Float64Array(m * d));
-      out.set(this.rowsKernel.transform(z, l, mu, scale, m, d), row0 * d);
-    });
+    // One buffer of standard normals for every row (drawn cell by cell, in cell order), then
+    // x = μ_c + √t·L_c z written straight into the output rows.
+    let total = 0;
+    for (let c = 0; c < counts.length; c++) total += counts[c];
+    const zAll = this.normals.get(total * d);
+    return assembleSynthetic(
+      schema,
+      counts,
+      request.generation,
+      this.kind,
+      (cell, m, out, row0) => {
+        const z = drawRng.fillNormal(zAll.subarray(row0 * d, (row0 + m) * d));
+        this.rowsKernel.transformInto(out, row0 * d, z, this.factors[cell], this.means[cell], scale, m, d);
+      },
+      request.reuse,
+    );
   }
 
   exportState(): ModelState {

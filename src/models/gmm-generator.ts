@@ -224,21 +224,28 @@ export class GmmGenerator implements Generator {
     const z = new Float64Array(d);
     const drawRng = rng.fork('features');
     const compRng = rng.fork('components');
-    return assembleSynthetic(schema, counts, request.generation, this.kind, (cell, m, out, row0) => {
-      const mix = this.mixtures[cell];
-      for (let r = 0; r < m; r++) {
-        const c = mix.weights.length === 1 ? 0 : compRng.categorical(mix.weights);
-        const mu = mix.means[c];
-        const l = mix.factors[c];
-        drawRng.fillNormal(z);
-        const off = (row0 + r) * d;
-        for (let i = 0; i < d; i++) {
-          let v = 0;
-          for (let j = 0; j <= i; j++) v += l[i * d + j] * z[j];
-          out[off + i] = mu[i] + scale * v;
+    return assembleSynthetic(
+      schema,
+      counts,
+      request.generation,
+      this.kind,
+      (cell, m, out, row0) => {
+        const mix = this.mixtures[cell];
+        for (let r = 0; r < m; r++) {
+          const c = mix.weights.length === 1 ? 0 : compRng.categorical(mix.weights);
+          const mu = mix.means[c];
+          const l = mix.factors[c];
+          drawRng.fillNormal(z);
+          const off = (row0 + r) * d;
+          for (let i = 0; i < d; i++) {
+            let v = 0;
+            for (let j = 0; j <= i; j++) v += l[i * d + j] * z[j];
+            out[off + i] = mu[i] + scale * v;
+          }
         }
-      }
-    });
+      },
+      request.reuse,
+    );
   }
 
   exportState(): ModelState {

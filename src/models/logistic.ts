@@ -13,7 +13,7 @@
 import type { Dataset } from '../core/dataset.ts';
 import { BiasloopError } from '../core/errors.ts';
 import { cholesky, choleskySolve } from '../core/linalg.ts';
-import { logisticLossKernel, type LogisticLossKernel } from './tabular-kernels.ts';
+import { LogisticKernels, type LogisticLossKernel } from './tabular-kernels.ts';
 import {
   assertStateMatches,
   type Classifier,
@@ -57,6 +57,7 @@ export class LogisticRegression implements Classifier {
   coef: Float64Array = new Float64Array(0);
   intercept = 0;
   private d = -1;
+  private readonly kernels = new LogisticKernels();
 
   constructor(options: Partial<LogisticRegressionOptions> = {}) {
     this.options = { ...DEFAULT_LOGISTIC_OPTIONS, ...options };
@@ -122,7 +123,7 @@ export class LogisticRegression implements Classifier {
       theta[d] = b;
     }
 
-    const problem = new LogisticObjective(x, y, w, n, d, mu, sd, wSum, l2);
+    const problem = new LogisticObjective(x, y, w, n, d, mu, sd, wSum, l2, this.kernels);
     const result =
       this.options.solver === 'newton'
         ? newton(problem, theta, maxIter, this.options.tol)
@@ -221,11 +222,12 @@ class LogisticObjective {
     private readonly sd: Float64Array,
     private readonly wSum: number,
     private readonly l2: number,
+    kernels: LogisticKernels,
   ) {
     this.dim = d + 1;
     this.beta = new Float64Array(d);
     this.rawGrad = new Float64Array(d);
-    this.kernel = logisticLossKernel(x, y, w, n, d);
+    this.kernel = kernels.forData(x, y, w, n, d);
   }
 
   /** Effective original-scale coefficients and intercept for θ. */

@@ -20,6 +20,21 @@ import { transpose } from '../nn/ops/shape-ops.ts';
 import { reduceSum } from '../nn/ops/reduce.ts';
 import { bceWithLogitsElementwise } from '../nn/ops/loss-ops.ts';
 
+/**
+ * A grow-only scratch buffer. Freshly allocated large typed arrays are expensive to touch for the
+ * first time (each page faults in; measured ~25 ms per 8 MB on the 2-core VMs we run on), so kernels
+ * that run every generation keep their working memory between calls.
+ */
+export class Scratch {
+  private buffer = new Float64Array(0);
+
+  /** A view of `length` doubles (contents undefined). */
+  get(length: number): Float64Array {
+    if (this.buffer.length < length) this.buffer = new Float64Array(Math.ceil(length * 1.25));
+    return this.buffer.subarray(0, length);
+  }
+}
+
 /** Below this many multiply-adds per pass (n·d), plain JavaScript is as fast as a session call. */
 export const ORT_MIN_WORK = 40_000;
 
@@ -38,14 +53,24 @@ export interface LogisticLossKernel {
   evaluate(beta: Float64Array, intercept: number, grad: Float64Array): LossAndGradient;
 }
 
-export function logisticLossKernel(
-  x: Float64Array,
-  y: Int32Array,
-  w: Float64Array | undefined,
-  n: number,
-  d: number,
-): LogisticLossKernel {
-  return n * d >= ORT_MIN_WORK ? new OrtLogisticLoss(x, y, w, n, d) : new JsLogisticLoss(x, y, w, n, d);
+/**
+ * Makes the loss kernel for each fit, keeping one onnxruntime session for all of them (creating a
+ * session costs milliseconds; a model refits every generation). Keep one per model.
+ */
+export class LogisticKernels {
+  private session: OrtSession | undefined;
+
+  forData(
+    x: Float64Array,
+    y: Int32Array,
+    w: Float64Array | undefined,
+    n: number,
+    d: number,
+  ): LogisticLossKernel {
+    if (n * d < ORT_MIN_WORK) return new JsLogisticLoss(x, y, w, n, d);
+    this.session ??= new OrtSession(logisticModel(), { threads: 1 });
+    return new OrtLogisticLoss(x, y, w, n, d, this.session);
+  }
 }
 
 export class JsLogisticLoss implements LogisticLossKernel {
@@ -108,13 +133,20 @@ export class OrtLogisticLoss implements LogisticLossKernel {
   private readonly betaData: Float64Array;
   private readonly bData = new Float64Array(1);
 
-  constructor(x: Float64Array, y: Int32Array, w: Float64Array | undefined, n: number, d: number) {
-    this.session = new OrtSession(logisticModel(), { threads: 1 });
+  constructor(
+    x: Float64Array,
+    y: Int32Array | Float64Array,
+    w: Float64Array | undefined,
+    n: number,
+    d: number,
+    session: OrtSession = new OrtSession(logisticModel(), { threads: 1 }),
+  ) {
+    this.session = session;
     this.betaData = new Float64Array(d);
     this.feeds = {
       X: new OrtTensor('float64', x, [n, d]),
-      y: new OrtTensor('float64', Float64Array.from(y), [n, 1]),
-      w: new OrtTensor('float64', w ? Float64Array.from(w) : new Float64Array(n).fill(1), [n, 1]),
+      y: new OrtTensor('float64', y instanceof Float64Array ? y : Float64Array.from(y), [n, 1]),
+      w: new OrtTensor('float64', w ?? new Float64Array(n).fill(1), [n, 1]),
       beta: new OrtTensor('float64', this.betaData, [d, 1]),
       b: new OrtTensor('float64', this.bData, [1, 1]),
     };
@@ -141,6 +173,34 @@ let affineModelBytes: Uint8Array | undefined;
 export class CorrelatedRowsKernel {
   private session: OrtSession | undefined;
 
+  /** Write μ + scale·Z·Lᵀ (Z row-major m×d) into `out` starting at element `offset`. */
+  transformInto(
+    out: Float64Array,
+    offset: number,
+    z: Float64Array,
+    l: Float64Array,
+    mean: Float64Array,
+    scale: number,
+    m: number,
+    d: number,
+  ): void {
+    if (m * d * d >= ORT_MIN_WORK * 4) {
+      this.viaOrt(out, offset, z, l, mean, scale, m, d);
+      return;
+    }
+    for (let r = 0; r < m; r++) {
+      const zo = r * d;
+      const oo = offset + zo;
+      for (let i = 0; i < d; i++) {
+        let v = 0;
+        const lo = i * d;
+        for (let k = 0; k <= i; k++) v += l[lo + k] * z[zo + k];
+        out[oo + i] = mean[i] + scale * v;
+      }
+    }
+  }
+
+  /** μ + scale·Z·Lᵀ as a new array. */
   transform(
     z: Float64Array,
     l: Float64Array,
@@ -149,28 +209,21 @@ export class CorrelatedRowsKernel {
     m: number,
     d: number,
   ): Float64Array {
-    if (m * d * d >= ORT_MIN_WORK * 4) return this.viaOrt(z, l, mean, scale, m, d);
     const out = new Float64Array(m * d);
-    for (let r = 0; r < m; r++) {
-      const off = r * d;
-      for (let i = 0; i < d; i++) {
-        let v = 0;
-        const lo = i * d;
-        for (let k = 0; k <= i; k++) v += l[lo + k] * z[off + k];
-        out[off + i] = mean[i] + scale * v;
-      }
-    }
+    this.transformInto(out, 0, z, l, mean, scale, m, d);
     return out;
   }
 
   private viaOrt(
+    out: Float64Array,
+    offset: number,
     z: Float64Array,
     l: Float64Array,
     mean: Float64Array,
     scale: number,
     m: number,
     d: number,
-  ): Float64Array {
+  ): void {
     if (affineModelBytes === undefined) {
       const g = new Graph({ floatType: 'float64', training: false });
       const Z = g.input('z', ['m', 'd']);
@@ -178,18 +231,18 @@ export class CorrelatedRowsKernel {
       const mu = g.input('mu', [1, 'd']);
       affineModelBytes = compileInference(g, { out: add(matmul(Z, LT), mu) }).bytes;
     }
-    this.session ??= new OrtSession(affineModelBytes, { threads: 1 });
+    // Cell sizes change every call: no memory-pattern planning.
+    this.session ??= new OrtSession(affineModelBytes, { threads: 1, memoryPattern: false });
     const lt = new Float64Array(d * d);
     for (let i = 0; i < d; i++) for (let k = 0; k <= i; k++) lt[k * d + i] = scale * l[i * d + k];
-    const res = this.session.run(
+    this.session.runInto(
       {
         z: new OrtTensor('float64', z, [m, d]),
         lt: new OrtTensor('float64', lt, [d, d]),
         mu: new OrtTensor('float64', mean, [1, d]),
       },
-      ['out'],
+      { out: new OrtTensor('float64', out.subarray(offset, offset + m * d), [m, d]) },
     );
-    return res.out.data as Float64Array;
   }
 }
 
@@ -201,6 +254,7 @@ let gramModelBytes: Uint8Array | undefined;
  */
 export class CentredGramKernel {
   private session: OrtSession | undefined;
+  private readonly rows = new Scratch();
 
   compute(
     x: Float64Array,
@@ -229,7 +283,7 @@ export class CentredGramKernel {
       return cov;
     }
     // Rows centred and scaled by √w, then AᵀA.
-    const a = new Float64Array(m * d);
+    const a = this.rows.get(m * d);
     for (let r = 0; r < m; r++) {
       const off = rows[r] * d;
       const s = weight ? Math.sqrt(weight[byPosition ? r : rows[r]]) : 1;

@@ -72,6 +72,12 @@ export interface SampleRequest {
   readonly cellTemperature: number;
   /** Provenance: the generation that produces these rows, and the generator's name. */
   readonly generation: number;
+  /**
+   * Storage the caller no longer needs (e.g. the features of a synthetic set the strategy has
+   * dropped): a generator may write the sampled features into it when it is large enough, instead of
+   * allocating. Its contents are overwritten.
+   */
+  readonly reuse?: Float64Array;
 }
 
 export interface Generator {

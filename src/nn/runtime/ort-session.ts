@@ -39,6 +39,12 @@ export interface OrtSessionOptions {
    * off when the cores are shared with other busy processes: spinning threads then steal CPU time.
    */
   readonly spinning?: boolean;
+  /**
+   * Let onnxruntime plan memory from the input shapes of the previous run (its default). Turn it off
+   * for kernels fed a different shape on nearly every call (e.g. per-cell sizes), where re-planning
+   * costs more than it saves.
+   */
+  readonly memoryPattern?: boolean;
 }
 
 export class OrtSession {
@@ -61,13 +67,19 @@ export class OrtSession {
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
         enableCpuMemArena: true,
-        enableMemPattern: true,
+        enableMemPattern: options.memoryPattern !== false,
         logSeverityLevel: 3,
         extra: { session: { intra_op: { allow_spinning: options.spinning === false ? '0' : '1' } } },
       });
     } catch (e) {
       throw new Error(`onnxruntime could not load the generated model: ${(e as Error).message}`);
     }
+  }
+
+  /** Run the model writing into preallocated output tensors (no copy of the results). */
+  runInto(feeds: Record<string, OrtTensor>, outputs: Record<string, OrtTensor>): void {
+    if (this.disposed) throw new Error('session used after dispose()');
+    this.session.run(feeds, outputs, {});
   }
 
   /** Run the model; returns the requested outputs (all when `outputNames` is omitted). */
