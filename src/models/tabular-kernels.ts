@@ -247,20 +247,6 @@ export class CorrelatedRowsKernel {
     }
   }
 
-  /** μ + scale·Z·Lᵀ as a new array. */
-  transform(
-    z: Float64Array,
-    l: Float64Array,
-    mean: Float64Array,
-    scale: number,
-    m: number,
-    d: number,
-  ): Float64Array {
-    const out = new Float64Array(m * d);
-    this.transformInto(out, 0, z, l, mean, scale, m, d);
-    return out;
-  }
-
   private viaOrt(
     out: Float64Array,
     offset: number,

@@ -41,9 +41,25 @@ describe('tabular kernels (onnxruntime path vs plain JavaScript)', () => {
     const big = 2000; // above the onnxruntime threshold
     const kernel = new CorrelatedRowsKernel();
     const z = rng.fillNormal(new Float64Array(big * d));
-    const viaOrt = kernel.transform(z, l, mean, 0.7, big, d);
-    const head = kernel.transform(z.subarray(0, small * d), l, mean, 0.7, small, d); // JavaScript path
-    for (let i = 0; i < small * d; i++) expect(Math.abs(viaOrt[i] - head[i])).toBeLessThan(1e-12);
+    // Both write at an offset into a larger array; the cells around the written block stay untouched.
+    const offset = 3 * d;
+    const viaOrt = new Float64Array(offset + big * d + d).fill(-7);
+    kernel.transformInto(viaOrt, offset, z, l, mean, 0.7, big, d);
+    const head = new Float64Array(offset + small * d + d).fill(-7);
+    kernel.transformInto(head, offset, z.subarray(0, small * d), l, mean, 0.7, small, d); // JavaScript path
+    for (let i = 0; i < small * d; i++) {
+      expect(Math.abs(viaOrt[offset + i] - head[offset + i])).toBeLessThan(1e-12);
+    }
+    // Row 0 by hand: μ + 0.7·L·z₀.
+    for (let i = 0; i < d; i++) {
+      let v = 0;
+      for (let k = 0; k <= i; k++) v += l[i * d + k] * z[k];
+      expect(viaOrt[offset + i]).toBeCloseTo(mean[i] + 0.7 * v, 12);
+    }
+    for (const out of [viaOrt, head]) {
+      expect(Array.from(out.subarray(0, offset))).toEqual(new Array(offset).fill(-7));
+      expect(Array.from(out.subarray(out.length - d))).toEqual(new Array(d).fill(-7));
+    }
   });
 });
 
