@@ -118,8 +118,12 @@ function cellResampler(conf: GroupConfusion, rng: Rng): () => GroupConfusion {
 const TWO_32 = 4294967296;
 const INV_2_32 = 1 / TWO_32;
 
-/** Fill `out` with uniform draws from [0, n): Lemire's nearly-divisionless method, exact by rejection. */
-function drawIndices(rng: Rng, n: number, out: Int32Array): void {
+/**
+ * Fill `out` with uniform draws from [0, n): Lemire's nearly-divisionless method, exact by rejection.
+ * `bulk` (same length as `out`) holds the raw uint32 draws; callers keep it between resamples, since a
+ * fresh 400 KB array per resample costs more in page faults than the draws themselves.
+ */
+function drawIndices(rng: Rng, n: number, out: Int32Array, bulk: Uint32Array): void {
   if (n > 1 << 21) {
     // u·n would no longer be exact in a double.
     for (let k = 0; k < out.length; k++) out[k] = rng.int(n);
@@ -127,7 +131,7 @@ function drawIndices(rng: Rng, n: number, out: Int32Array): void {
   }
   const threshold = (TWO_32 - n) % n;
   // Bulk draws (state in locals); the rare rejected draw is replaced by single draws.
-  const bulk = rng.fillUint32(new Uint32Array(out.length));
+  rng.fillUint32(bulk);
   for (let k = 0; k < out.length; k++) {
     let m = bulk[k] * n;
     let hi = Math.floor(m * INV_2_32);
@@ -139,6 +143,31 @@ function drawIndices(rng: Rng, n: number, out: Int32Array): void {
   }
 }
 
+/**
+ * cells[k] = number of draws whose row falls in cell k, counted into four interleaved histograms
+ * (one histogram serialises rows that land in the same cell on its load–add–store). Exported for tests.
+ */
+export function countDrawnCells(
+  idx: Int32Array,
+  cellIndex: Int32Array,
+  hist: Uint32Array,
+  cells: Float64Array,
+): void {
+  const K = cells.length;
+  hist.fill(0);
+  const n = idx.length;
+  const n4 = n - (n % 4);
+  let k = 0;
+  for (; k < n4; k += 4) {
+    hist[cellIndex[idx[k]]]++;
+    hist[K + cellIndex[idx[k + 1]]]++;
+    hist[2 * K + cellIndex[idx[k + 2]]]++;
+    hist[3 * K + cellIndex[idx[k + 3]]]++;
+  }
+  for (; k < n; k++) hist[cellIndex[idx[k]]]++;
+  for (let c = 0; c < K; c++) cells[c] = hist[c] + hist[K + c] + hist[2 * K + c] + hist[3 * K + c];
+}
+
 function rowResampler(conf: GroupConfusion, data: BootstrapRows, rng: Rng): () => GroupConfusion {
   const G = conf.groupCount;
   const C = conf.classCount;
@@ -147,6 +176,8 @@ function rowResampler(conf: GroupConfusion, data: BootstrapRows, rng: Rng): () =
   const cellIndex = new Int32Array(n);
   for (let i = 0; i < n; i++) cellIndex[i] = (data.groupCodes[i] * C + data.yTrue[i]) * C + data.yPred[i];
   const idx = new Int32Array(n);
+  const bulk = new Uint32Array(n);
+  const hist = new Uint32Array(4 * conf.cells.length);
   const cellRows = new Float64Array(conf.cells.length);
   const w = data.sampleWeight === undefined ? undefined : Float64Array.from(data.sampleWeight);
   const cells = w === undefined ? cellRows : new Float64Array(conf.cells.length);
@@ -162,15 +193,12 @@ function rowResampler(conf: GroupConfusion, data: BootstrapRows, rng: Rng): () =
         };
   const resampled: GroupConfusion = { ...conf, cells, rows, scores };
   return () => {
-    drawIndices(rng, n, idx);
-    cellRows.fill(0);
-    if (w === undefined) {
-      for (let k = 0; k < n; k++) cellRows[cellIndex[idx[k]]]++;
-    } else {
+    drawIndices(rng, n, idx, bulk);
+    countDrawnCells(idx, cellIndex, hist, cellRows);
+    if (w !== undefined) {
       cells.fill(0);
       for (let k = 0; k < n; k++) {
         const i = idx[k];
-        cellRows[cellIndex[i]]++;
         cells[cellIndex[i]] += w[i];
       }
     }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { countDrawnCells } from '../../src/metrics/bootstrap.ts';
 import { countConfusion } from '../../src/metrics/confusion.ts';
 
 /** The definition: one cell per (group, true, predicted), counted row by row. */
@@ -78,5 +79,22 @@ describe('countConfusion, binary labels (four interleaved histograms)', () => {
         classCount: 2,
       }),
     ).toThrow('groups[3] is 5: expected an integer code in 0..1');
+  });
+});
+
+describe('countDrawnCells (the row bootstrap count)', () => {
+  it('counts every drawn row once, whatever the number of draws', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { maxLength: 41 }), (K, raw) => {
+        const cellIndex = Int32Array.from({ length: 17 }, (_, i) => (i * 7) % K);
+        const idx = Int32Array.from(raw.map((r) => r % 17));
+        const cells = new Float64Array(K).fill(-1);
+        countDrawnCells(idx, cellIndex, new Uint32Array(4 * K).fill(9), cells);
+        const expected = new Array<number>(K).fill(0);
+        for (const i of idx) expected[cellIndex[i]]++;
+        expect(Array.from(cells)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
