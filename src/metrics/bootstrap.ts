@@ -144,6 +144,35 @@ function drawIndices(rng: Rng, n: number, out: Int32Array, bulk: Uint32Array): v
 }
 
 /**
+ * The unweighted row bootstrap without scores needs only the cell counts: the same draws as
+ * `drawIndices` (bulk, then single draws for the rare rejections, in order), each counted straight
+ * into four interleaved histograms instead of being written out and read back.
+ */
+function drawCellCounts(
+  rng: Rng,
+  cellIndex: Int32Array,
+  bulk: Uint32Array,
+  hist: Uint32Array,
+  cells: Float64Array,
+): void {
+  const n = cellIndex.length;
+  const K = cells.length;
+  hist.fill(0);
+  const threshold = (TWO_32 - n) % n;
+  rng.fillUint32(bulk);
+  for (let k = 0; k < n; k++) {
+    let m = bulk[k] * n;
+    let hi = Math.floor(m * INV_2_32);
+    while (m - hi * TWO_32 < threshold) {
+      m = rng.nextUint32() * n;
+      hi = Math.floor(m * INV_2_32);
+    }
+    hist[(k & 3) * K + cellIndex[hi]]++;
+  }
+  for (let c = 0; c < K; c++) cells[c] = hist[c] + hist[K + c] + hist[2 * K + c] + hist[3 * K + c];
+}
+
+/**
  * cells[k] = number of draws whose row falls in cell k, counted into four interleaved histograms
  * (one histogram serialises rows that land in the same cell on its load–add–store). Exported for tests.
  */
@@ -193,8 +222,12 @@ function rowResampler(conf: GroupConfusion, data: BootstrapRows, rng: Rng): () =
         };
   const resampled: GroupConfusion = { ...conf, cells, rows, scores };
   return () => {
-    drawIndices(rng, n, idx, bulk);
-    countDrawnCells(idx, cellIndex, hist, cellRows);
+    if (w === undefined && scores === undefined && n <= 1 << 21) {
+      drawCellCounts(rng, cellIndex, bulk, hist, cellRows);
+    } else {
+      drawIndices(rng, n, idx, bulk);
+      countDrawnCells(idx, cellIndex, hist, cellRows);
+    }
     if (w !== undefined) {
       cells.fill(0);
       for (let k = 0; k < n; k++) {

@@ -59,6 +59,26 @@ describe('bootstrap confidence intervals', () => {
     }
   });
 
+  it('row resampling gives the same intervals with unit weights (index path) as without (fused count path)', () => {
+    // n = 4001 is not a multiple of 4: both paths' tails are exercised.
+    const e = data(4001, 7);
+    const plain = groupMetrics({
+      ...e,
+      metrics,
+      bootstrap: { rng: Rng.stream(9, 'ci'), resamples: 120, method: 'rows' },
+    });
+    const unit = groupMetrics({
+      ...e,
+      metrics,
+      sampleWeight: new Float64Array(4001).fill(1),
+      bootstrap: { rng: Rng.stream(9, 'ci'), resamples: 120, method: 'rows' },
+    });
+    expect(unit.values.map((v) => [v.metric, v.group, v.ciLow, v.ciHigh])).toEqual(
+      plain.values.map((v) => [v.metric, v.group, v.ciLow, v.ciHigh]),
+    );
+    expect(plain.values.some((v) => v.ciLow !== undefined && v.ciLow < v.value)).toBe(true);
+  });
+
   it('resample rows when weights or probabilities make cells unequal', () => {
     const w = Float64Array.from({ length: 4000 }, (_, i) => 1 + (i % 3));
     const r = groupMetrics({
