@@ -246,10 +246,22 @@ const cases: Case[] = [
     build: ([x, w]) => convTranspose2d(x, w, undefined, { stride: 2, padding: 1, outputPadding: 1 }),
   },
   {
-    name: 'MaxPool 2×2 (MaxUnpool)',
+    name: 'MaxPool 2×2 (tiled: first-maximum routing; the odd last column is cropped)',
     floatType: F32,
     inputs: [{ name: 'x', shape: [2, 2, 4, 5], values: distinct(80) }],
     build: ([x]) => maxPool2d(x, 2),
+  },
+  {
+    name: 'MaxPool 3×3 stride 3 (tiled, float64, 7×8 cropped to 6×6)',
+    floatType: F64,
+    inputs: [{ name: 'x', shape: [1, 2, 7, 8], values: distinct(112) }],
+    build: ([x]) => maxPool2d(x, 3),
+  },
+  {
+    name: 'MaxPool 2×2 stride 3 (gaps between windows, MaxUnpool)',
+    floatType: F32,
+    inputs: [{ name: 'x', shape: [1, 2, 7, 7], values: distinct(98) }],
+    build: ([x]) => maxPool2d(x, 2, 3),
   },
   {
     name: 'MaxPool 3×3 stride 2 (overlapping, ScatterElements)',
