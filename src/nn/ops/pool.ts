@@ -99,7 +99,7 @@ function firstMaximumGradient(x: Tensor, y: Tensor, dy: Tensor, k: number): Tens
     const equal = g.raw1('Equal', [positions[j], y], { shape: [n, c, ho, wo], dtype: 'bool' });
     offset = g.raw1('Where', [equal, g.int64s([Math.floor(j / k) * w + (j % k)]), offset], offsets);
   }
-  // Flat input index of each window's top-left element: ((b·C + ch)·H + k·i)·W + k·j.
+  // Flat input index of window (i, j)'s top-left element in sample s: ((s·C + ch)·H + k·i)·W + k·j.
   const corner = new Array<number>(c * ho * wo);
   for (let ch = 0; ch < c; ch++) {
     for (let i = 0; i < ho; i++) {
