@@ -68,6 +68,20 @@ export function runPythonPeer(
   }
 }
 
+/**
+ * Run this bench file again as a child process (`--child <threads> spin|nospin`) so each
+ * configuration's peak RSS is its own; the child prints its measurement as the last JSON line.
+ */
+export function runBenchChild<T>(self: string, threads: number, spinning = true): T {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', self, '--child', String(threads), spinning ? 'spin' : 'nospin'],
+    { encoding: 'utf8', timeout: 20 * 60_000 },
+  );
+  if (r.status !== 0) throw new Error(`bench child failed: ${(r.stderr || r.stdout).trim().slice(-500)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as T;
+}
+
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -17,10 +17,9 @@
  *
  * Usage: `npx tsx bench/lm.ts` (standalone) or `runLmBench()` from bench/run.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './common.ts';
-import { machine, runPythonPeer } from './common.ts';
+import { machine, runBenchChild, runPythonPeer } from './common.ts';
 import { Rng } from '../src/core/rng.ts';
 import { compileTraining } from '../src/nn/compile.ts';
 import { Graph } from '../src/nn/graph.ts';
@@ -117,16 +116,7 @@ function measure(threads: number, spinning: boolean): Measurement {
 }
 
 function runChild(threads: number, spinning = true): Measurement {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', SELF, '--child', String(threads), spinning ? 'spin' : 'nospin'],
-    {
-      encoding: 'utf8',
-      timeout: 20 * 60_000,
-    },
-  );
-  if (r.status !== 0) throw new Error(`bench child failed: ${(r.stderr || r.stdout).trim().slice(-500)}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Measurement;
+  return runBenchChild<Measurement>(SELF, threads, spinning);
 }
 
 function runPeer(threads: number, passive: boolean): Measurement | string {

@@ -13,8 +13,7 @@
  * Usage: `npx tsx bench/nn.ts` (standalone) or `runNnBench()` from bench/run.ts.
  */
 import type { BenchResult } from './common.ts';
-import { spawnSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { machine as machineDescription, runBenchChild, runPythonPeer } from './common.ts';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/rng.ts';
 import { Graph } from '../src/nn/graph.ts';
@@ -82,28 +81,17 @@ function trainCnn(threads: number, spinning: boolean): Measurement {
 }
 
 function runChild(threads: number, spinning = true): Measurement {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', SELF, '--child', String(threads), spinning ? 'spin' : 'nospin'],
-    {
-      encoding: 'utf8',
-      timeout: 20 * 60_000,
-    },
-  );
-  if (r.status !== 0) throw new Error(`bench child failed: ${(r.stderr || r.stdout).trim().slice(-500)}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Measurement;
+  return runBenchChild<Measurement>(SELF, threads, spinning);
 }
 
 function runPeer(threads: number, passive: boolean): Measurement | string {
-  const env = { ...process.env, ...(passive ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
-  const r = spawnSync('/usr/bin/python3', [PEER, String(threads), String(EPOCHS)], {
-    encoding: 'utf8',
-    env,
-    timeout: 20 * 60_000,
-  });
-  if (r.error) return `python3 not runnable (${r.error.message})`;
-  if (r.status !== 0) return (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${r.status}`;
-  const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
+  const r = runPythonPeer(
+    PEER,
+    [String(threads), String(EPOCHS)],
+    passive ? { OMP_WAIT_POLICY: 'PASSIVE' } : {},
+  );
+  if (!r.ok) return r.why;
+  const j = r.result;
   return {
     imagesPerSecond: j.images_per_second,
     epochSeconds: j.epoch_seconds,
@@ -113,8 +101,7 @@ function runPeer(threads: number, passive: boolean): Measurement | string {
 }
 
 export async function runNnBench(): Promise<BenchResult[]> {
-  const c = cpus();
-  const machine = `${c[0]?.model ?? 'unknown CPU'} × ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const machine = machineDescription();
   const lines = [
     'nn (a): benchmark CNN, one epoch of 10,000 3×28×28 images, batch 64, Adam 1e-3',
     `  machine: ${machine}`,
