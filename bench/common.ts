@@ -46,15 +46,30 @@ export function machine(): string {
 
 export const PYTHON = '/usr/bin/python3';
 
-/** Run a peer script with Debian's python3; returns its stdout parsed as JSON, or an explanation. */
+/**
+ * Environment that holds a Python peer to `threads` cores. Debian's numpy and torch link
+ * OpenBLAS-pthread, whose GEMM/GEMV threads ignore `torch.set_num_threads` and default to every core:
+ * a "1-thread" PyTorch peer measured without this ran its matrix products on both cores of this
+ * machine (2.0 cores busy, 193 vs 98 GFLOP/s for a 1024³ product). OpenMP and MKL are pinned too.
+ */
+export function peerThreadEnv(threads: number): Record<string, string> {
+  const t = String(threads);
+  return { OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
+}
+
+/**
+ * Run a peer script with Debian's python3 held to `threads` cores (see peerThreadEnv); returns its
+ * stdout parsed as JSON, or an explanation.
+ */
 export function runPythonPeer(
   script: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  threads = 1,
 ): { ok: true; result: Record<string, number> } | { ok: false; why: string } {
   const r = spawnSync(PYTHON, [script, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...peerThreadEnv(threads), ...env },
     timeout: 30 * 60_000,
   });
   if (r.error) return { ok: false, why: `${PYTHON} not runnable (${r.error.message})` };

@@ -42,6 +42,8 @@ const SELF = fileURLToPath(import.meta.url);
 interface Measurement {
   readonly trainTokensPerSecond: number;
   readonly trainStepMs: number;
+  /** CPU seconds per wall second while training (the whole process, all its threads). */
+  readonly trainCores: number;
   readonly sampleCacheCharsPerSecond: number;
   readonly sampleWindowCharsPerSecond: number;
   readonly peakRssMb: number;
@@ -78,10 +80,14 @@ function measure(threads: number, spinning: boolean): Measurement {
     weights: { data: weights, dims },
   };
   for (let i = 0; i < 5; i++) session.run(feeds, 3e-4);
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   const stepSeconds =
     best(REPEATS, () => {
       for (let i = 0; i < STEPS; i++) session.run(feeds, 3e-4);
     }) / STEPS;
+  const cpu = process.cpuUsage(cpu0);
+  const trainCores = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
   session.dispose();
 
   // Sampling through the public model API (one fit step on random text makes it fitted).
@@ -109,6 +115,7 @@ function measure(threads: number, spinning: boolean): Measurement {
   return {
     trainTokensPerSecond: (BATCH * T) / stepSeconds,
     trainStepMs: stepSeconds * 1000,
+    trainCores,
     sampleCacheCharsPerSecond: (ROWS * (T - PROMPT)) / cacheSeconds,
     sampleWindowCharsPerSecond: (ROWS * LONG) / windowSeconds,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -120,12 +127,13 @@ function runChild(threads: number, spinning = true): Measurement {
 }
 
 function runPeer(threads: number, passive: boolean): Measurement | string {
-  const r = runPythonPeer(PEER, [String(threads)], passive ? { OMP_WAIT_POLICY: 'PASSIVE' } : {});
+  const r = runPythonPeer(PEER, [String(threads)], passive ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}, threads);
   if (!r.ok) return r.why;
   const j = r.result;
   return {
     trainTokensPerSecond: j.train_tokens_per_second,
     trainStepMs: j.train_step_ms,
+    trainCores: j.train_cores,
     sampleCacheCharsPerSecond: j.sample_cache_chars_per_second,
     sampleWindowCharsPerSecond: j.sample_window_chars_per_second,
     peakRssMb: j.peak_rss_mb,
@@ -142,7 +150,7 @@ export async function runLmBench(): Promise<BenchResult[]> {
   const lines = [
     'nn (b): character transformer (V 96, context 64, width 128, 4 heads, 2 blocks, MLP 512), Adam 3e-4, batch 32',
     `  machine: ${machine()}`,
-    '  setting                          train tok/s   step ms   sample cache ch/s   sample window ch/s   peak RSS MB',
+    '  setting                          train tok/s   step ms   cores   sample cache ch/s   sample window ch/s   peak RSS MB',
   ];
   const numbers: Record<string, number | string> = { machine: machine() };
   const row = (label: string, m: Measurement | string): void => {
@@ -151,13 +159,14 @@ export async function runLmBench(): Promise<BenchResult[]> {
       return;
     }
     lines.push(
-      `  ${label.padEnd(31)} ${m.trainTokensPerSecond.toFixed(0).padStart(11)}   ${m.trainStepMs.toFixed(1).padStart(7)}   ${m.sampleCacheCharsPerSecond.toFixed(0).padStart(17)}   ${m.sampleWindowCharsPerSecond.toFixed(0).padStart(18)}   ${m.peakRssMb.toFixed(0).padStart(11)}`,
+      `  ${label.padEnd(31)} ${m.trainTokensPerSecond.toFixed(0).padStart(11)}   ${m.trainStepMs.toFixed(1).padStart(7)}   ${m.trainCores.toFixed(2).padStart(5)}   ${m.sampleCacheCharsPerSecond.toFixed(0).padStart(17)}   ${m.sampleWindowCharsPerSecond.toFixed(0).padStart(18)}   ${m.peakRssMb.toFixed(0).padStart(11)}`,
     );
   };
   const record = (key: string, m: Measurement | string): void => {
     if (typeof m === 'string') return;
     for (const [field, name] of METRICS) numbers[`${key}_${name}_per_s`] = m[field];
     numbers[`${key}_peak_rss_mb`] = m.peakRssMb;
+    numbers[`${key}_train_cores`] = m.trainCores;
   };
   // Each side's best per metric at each thread count.
   const bestOf = (ms: (Measurement | string)[]): Record<string, number> | undefined => {

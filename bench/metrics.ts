@@ -6,6 +6,7 @@
  * Standalone: `npx tsx bench/metrics.ts` (env BENCH_ROWS to change the size).
  */
 import type { BenchMeasurement } from './common.ts';
+import { peerThreadEnv } from './common.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -68,6 +69,7 @@ function runPeer(dir: string): PeerResult | undefined {
     {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
+      env: { ...process.env, ...peerThreadEnv(1) },
     },
   );
   if (res.status !== 0) {

@@ -14,20 +14,27 @@ Sampling: BATCH rows generated in parallel, temperature-1 multinomial sampling, 
 Characters/s = generated tokens (rows x new tokens) / seconds.
 
 Usage: /usr/bin/python3 bench/peers/transformer_torch.py THREADS
-Prints one JSON line. Run with OMP_WAIT_POLICY=PASSIVE at 2 threads (Debian's build
-oversubscribes the cores otherwise).
+Prints one JSON line; "train_cores" is the process's CPU seconds per wall second while training.
+Run with OMP_WAIT_POLICY=PASSIVE at 2 threads (Debian's build oversubscribes the cores otherwise)
+and with OPENBLAS_NUM_THREADS=THREADS (bench/common.ts sets it; this script sets it when absent):
+Debian's torch links OpenBLAS-pthread, whose GEMM threads ignore torch.set_num_threads, so without
+it a "1-thread" run multiplies matrices on every core.
 """
 import json
 import math
+import os
 import resource
 import sys
 import time
+
+threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, str(threads))  # before torch loads OpenBLAS
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -111,9 +118,17 @@ for _ in range(5):  # warm-up
     F.cross_entropy(logits.view(-1, V), Y.view(-1)).backward()
     opt.step()
 
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 best_train = None
 loss = None
+train_wall = 0.0
+train_cpu = 0.0
 for _ in range(REPEATS):
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     for _ in range(STEPS):
         opt.zero_grad(set_to_none=True)
@@ -121,6 +136,8 @@ for _ in range(REPEATS):
         loss = F.cross_entropy(logits.view(-1, V), Y.view(-1))
         loss.backward()
         opt.step()
+    train_wall += time.perf_counter() - t0
+    train_cpu += cpu_seconds() - c0
     dt = (time.perf_counter() - t0) / STEPS
     best_train = dt if best_train is None else min(best_train, dt)
 
@@ -169,6 +186,7 @@ print(json.dumps({
     "threads": threads,
     "train_tokens_per_second": B * T / best_train,
     "train_step_ms": best_train * 1000,
+    "train_cores": train_cpu / train_wall,
     "loss": float(loss),
     "sample_cache_chars_per_second": timings["cache"],
     "sample_window_chars_per_second": timings["window"],
