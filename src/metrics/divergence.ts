@@ -108,8 +108,15 @@ export function wasserstein1(
 
 /** The unweighted case: sort copies natively (no comparator) and merge the two step functions. */
 function wasserstein1Unweighted(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const sa = Float64Array.from(a);
-  const sb = Float64Array.from(b);
+  return wasserstein1InPlace(Float64Array.from(a), Float64Array.from(b));
+}
+
+/**
+ * Unweighted Wasserstein-1 of two samples that the caller owns: sorts `sa` and `sb` in place (no
+ * copies) and returns the same value as `wasserstein1(sa, sb)`. For callers that reuse buffers.
+ */
+export function wasserstein1InPlace(sa: Float64Array, sb: Float64Array): number {
+  if (sa.length === 0 || sb.length === 0) return NaN;
   for (let i = 0; i < sa.length; i++)
     if (Number.isNaN(sa[i])) throw new RangeError(`sample value ${i} is NaN`);
   for (let i = 0; i < sb.length; i++)
@@ -325,11 +332,19 @@ export function frechetDistanceOfSamples(x: ArrayLike<number>, y: ArrayLike<numb
   return frechetDistance(a.mean, a.cov, b.mean, b.cov, d);
 }
 
+/**
+ * The rows `subsampleRows` keeps: `m` of `n` drawn without replacement, in increasing order (the same
+ * draws), or undefined when n ≤ m (all rows are kept).
+ */
+export function subsampleRowIndices(n: number, m: number, rng: Rng): Int32Array | undefined {
+  return n <= m ? undefined : rng.sampleWithoutReplacement(n, m).sort();
+}
+
 /** Up to `m` rows of a row-major sample, drawn without replacement (all rows when n ≤ m). */
 export function subsampleRows(x: Float64Array, d: number, m: number, rng: Rng): Float64Array {
   const n = x.length / d;
-  if (n <= m) return x;
-  const idx = rng.sampleWithoutReplacement(n, m).sort();
+  const idx = subsampleRowIndices(n, m, rng);
+  if (idx === undefined) return x;
   const out = new Float64Array(m * d);
   for (let r = 0; r < m; r++) out.set(x.subarray(idx[r] * d, idx[r] * d + d), r * d);
   return out;

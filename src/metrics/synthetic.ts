@@ -18,8 +18,9 @@ import {
   jsDivergence,
   medianHeuristic,
   mmdRbf,
+  subsampleRowIndices,
   subsampleRows,
-  wasserstein1,
+  wasserstein1InPlace,
 } from './divergence.ts';
 
 export interface SyntheticSetInput {
@@ -61,7 +62,18 @@ function counts(ds: Dataset) {
   return { joint, group, label, G, K };
 }
 
-function standardiser(real: Dataset): (x: Float64Array, n: number) => Float64Array {
+interface RealMoments {
+  readonly mean: Float64Array;
+  /** Standard deviation per column (1 for columns constant in the real data). */
+  readonly sd: Float64Array;
+}
+
+/** The real data's column moments, computed once per dataset (a run measures against one D). */
+const realMomentsCache = new WeakMap<Dataset, RealMoments>();
+
+function realMoments(real: Dataset): RealMoments {
+  const cached = realMomentsCache.get(real);
+  if (cached !== undefined) return cached;
   const d = real.d;
   const mean = new Float64Array(d);
   const sd = new Float64Array(d);
@@ -72,11 +84,48 @@ function standardiser(real: Dataset): (x: Float64Array, n: number) => Float64Arr
     const s = Math.sqrt(sd[k] / Math.max(real.n - 1, 1));
     sd[k] = s > 0 ? s : 1;
   }
-  return (x, n) => {
-    const out = new Float64Array(n * d);
-    for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) out[i * d + k] = (x[i * d + k] - mean[k]) / sd[k];
-    return out;
-  };
+  const moments = { mean, sd };
+  realMomentsCache.set(real, moments);
+  return moments;
+}
+
+/**
+ * Grow-only buffers reused from one call to the next, so measuring a generation allocates no large
+ * arrays (fresh multi-megabyte arrays each generation cost page faults and garbage-collector work in
+ * every run of a sweep). Safe because the metric functions run synchronously and keep no reference
+ * to a buffer after they return. Holds at most ~4 × distanceSampleSize × d doubles.
+ */
+const scratchBuffers = new Map<string, Float64Array>();
+
+function scratch(name: string, length: number): Float64Array {
+  let buf = scratchBuffers.get(name);
+  if (buf === undefined || buf.length < length) {
+    buf = new Float64Array(Math.max(length, Math.ceil((buf?.length ?? 0) * 1.5)));
+    scratchBuffers.set(name, buf);
+  }
+  return buf.subarray(0, length);
+}
+
+/**
+ * Rows `rows` (all n rows when undefined) of the row-major `x`, standardised by the real data's
+ * moments, into `out`: the same values as standardising every row and then keeping those rows.
+ */
+function standardisedRows(
+  x: Float64Array,
+  n: number,
+  d: number,
+  rows: Int32Array | undefined,
+  m: RealMoments,
+  out: Float64Array,
+): Float64Array {
+  const count = rows === undefined ? n : rows.length;
+  const o = out.subarray(0, count * d);
+  const { mean, sd } = m;
+  for (let r = 0; r < count; r++) {
+    const i = rows === undefined ? r : rows[r];
+    for (let k = 0; k < d; k++) o[r * d + k] = (x[i * d + k] - mean[k]) / sd[k];
+  }
+  return o;
 }
 
 export function syntheticSetMetrics(input: SyntheticSetInput): MetricRow[] {
@@ -123,26 +172,28 @@ export function syntheticSetMetrics(input: SyntheticSetInput): MetricRow[] {
   }
   const d = ds.d;
   if (d === 0 || ds.n < 2 || real.n < 2) return rows;
-  const standardise = standardiser(real);
-  const xsAll = standardise(ds.x, ds.n);
-  const xrAll = standardise(real.x, real.n);
+  const moments = realMoments(real);
   const m = input.mmdSampleSize ?? 500;
   const cap = input.distanceSampleSize ?? 10_000;
   if (input.rng === undefined && (ds.n > Math.min(m, cap) || real.n > Math.min(m, cap))) {
     throw new RangeError('syntheticSetMetrics: an rng is needed to subsample large sets');
   }
-  const xs =
-    ds.n > cap ? subsampleRows(xsAll, d, cap, (input.rng as Rng).fork('distance', 'synthetic')) : xsAll;
-  const xr = real.n > cap ? subsampleRows(xrAll, d, cap, (input.rng as Rng).fork('distance', 'real')) : xrAll;
-  const ns = xs.length / d;
-  const nr = xr.length / d;
+  // At most `cap` rows of each set (seeded), standardised by the real data, into reused buffers.
+  const rowsS =
+    ds.n > cap ? subsampleRowIndices(ds.n, cap, (input.rng as Rng).fork('distance', 'synthetic')) : undefined;
+  const rowsR =
+    real.n > cap ? subsampleRowIndices(real.n, cap, (input.rng as Rng).fork('distance', 'real')) : undefined;
+  const ns = rowsS?.length ?? ds.n;
+  const nr = rowsR?.length ?? real.n;
+  const xs = standardisedRows(ds.x, ds.n, d, rowsS, moments, scratch('synthetic', ns * d));
+  const xr = standardisedRows(real.x, real.n, d, rowsR, moments, scratch('real', nr * d));
   let w = 0;
-  const colS = new Float64Array(ns);
-  const colR = new Float64Array(nr);
+  const colS = scratch('column.synthetic', ns);
+  const colR = scratch('column.real', nr);
   for (let k = 0; k < d; k++) {
     for (let i = 0; i < ns; i++) colS[i] = xs[i * d + k];
     for (let i = 0; i < nr; i++) colR[i] = xr[i * d + k];
-    w += wasserstein1(colS, colR);
+    w += wasserstein1InPlace(colS, colR);
   }
   push('wasserstein1', w / d);
   // The variance ratio is scale-free: standardising both sets by the real data leaves it unchanged.
@@ -164,8 +215,15 @@ export function syntheticSetMetrics(input: SyntheticSetInput): MetricRow[] {
 export function realDataBandwidth(real: Dataset, rng: Rng, sampleSize = 500): number {
   const d = real.d;
   if (d === 0 || real.n < 4) return 1;
-  const xr = standardiser(real)(real.x, real.n);
-  const sub = real.n > sampleSize ? subsampleRows(xr, d, sampleSize, rng) : xr;
+  const rows = subsampleRowIndices(real.n, sampleSize, rng);
+  const sub = standardisedRows(
+    real.x,
+    real.n,
+    d,
+    rows,
+    realMoments(real),
+    scratch('bandwidth', (rows?.length ?? real.n) * d),
+  );
   const m = sub.length / d;
   const half = Math.floor(m / 2);
   return medianHeuristic(sub.subarray(0, half * d), sub.subarray(half * d, 2 * half * d), d);

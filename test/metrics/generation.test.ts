@@ -8,6 +8,8 @@ import {
 } from '../../src/core/dataset.ts';
 import { metricRowsForDataset, metricRowsForGeneration } from '../../src/metrics/generation.ts';
 import { syntheticSetMetrics } from '../../src/metrics/synthetic.ts';
+import { subsampleRows, wasserstein1 } from '../../src/metrics/divergence.ts';
+import { varianceRatio } from '../../src/metrics/collapse.ts';
 import {
   aggregateOverSeeds,
   generationalAmplification,
@@ -196,6 +198,72 @@ describe('syntheticSetMetrics', () => {
     // Fréchet between N(0, I) and N(0, I/4) in 2-D is 2·(1 − 1/2)² = 0.5 (up to sampling noise).
     expect(g('synthetic.frechet')).toBeGreaterThan(0.4);
     expect(g('synthetic.frechet')).toBeLessThan(0.6);
+  });
+});
+
+describe('syntheticSetMetrics on subsampled sets', () => {
+  const make = (n: number, d: number, seed: number, scale: number) => {
+    const rng = Rng.stream(seed, 'rows');
+    const x = rng.fillNormal(new Float64Array(n * d)).map((v, i) => v * scale + (i % d));
+    return createDataset({
+      schema: simpleSchema({
+        featureNames: Array.from({ length: d }, (_, k) => `f${k}`),
+        classNames: ['neg', 'pos'],
+        attribute: 'colour',
+        levels: ['red', 'green'],
+      }),
+      x,
+      y: Int32Array.from({ length: n }, (_, i) => i % 2),
+      group: Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+    });
+  };
+  const real = make(1500, 3, 1, 1);
+  const synthetic = make(1200, 3, 2, 0.7);
+  const input = {
+    run: 'r',
+    generation: 1,
+    synthetic,
+    real,
+    rng: Rng.stream(5, 'metrics'),
+    distanceSampleSize: 1000,
+    mmdSampleSize: 100,
+  };
+  const value = (rows: MetricRow[], m: string) => rows.find((r) => r.metric === m)?.value;
+
+  it('equals standardising every row by the real moments and then subsampling (the definition)', () => {
+    const d = 3;
+    const mean = [0, 1, 2].map((k) => {
+      let s = 0;
+      for (let i = 0; i < real.n; i++) s += real.x[i * d + k];
+      return s / real.n;
+    });
+    const sd = [0, 1, 2].map((k) => {
+      let s = 0;
+      for (let i = 0; i < real.n; i++) s += (real.x[i * d + k] - mean[k]) ** 2;
+      return Math.sqrt(s / (real.n - 1));
+    });
+    const standardise = (x: Float64Array) => x.map((v, i) => (v - mean[i % d]) / sd[i % d]);
+    const xs = subsampleRows(standardise(synthetic.x), d, 1000, input.rng.fork('distance', 'synthetic'));
+    const xr = subsampleRows(standardise(real.x), d, 1000, input.rng.fork('distance', 'real'));
+    let w = 0;
+    for (let k = 0; k < d; k++) {
+      const col = (x: Float64Array) => Float64Array.from({ length: x.length / d }, (_, i) => x[i * d + k]);
+      w += wasserstein1(col(xs), col(xr));
+    }
+    const rows = syntheticSetMetrics(input);
+    expect(value(rows, 'synthetic.wasserstein1')).toBe(w / d);
+    expect(value(rows, 'synthetic.variance_ratio')).toBe(varianceRatio(xs, xr, d));
+  });
+
+  it('gives the same values whatever was measured before (its buffers are reused between calls)', () => {
+    const first = syntheticSetMetrics(input);
+    const wide = make(3000, 5, 3, 2);
+    syntheticSetMetrics({ ...input, synthetic: wide, real: make(2500, 5, 4, 1) });
+    syntheticSetMetrics({ ...input, synthetic: make(40, 3, 6, 1) });
+    expect(syntheticSetMetrics(input)).toEqual(first);
+    expect(syntheticSetMetrics({ ...input, synthetic: wide, real: make(2500, 5, 4, 1) })).toEqual(
+      syntheticSetMetrics({ ...input, synthetic: wide, real: make(2500, 5, 4, 1) }),
+    );
   });
 });
 
