@@ -8,7 +8,7 @@ import {
   mkdirSync,
   readFileSync,
   renameSync,
-  writeFileSync,
+  writeSync,
   existsSync,
   statSync,
   openSync,
@@ -20,15 +20,19 @@ import { BiasloopError } from './errors.ts';
 
 let tmpCounter = 0;
 
-/** Write `data` to `path` atomically: write a sibling temp file, fsync it, then rename over `path`. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/**
+ * Write `data` (text, bytes, or byte chunks written in order) to `path` atomically: write a sibling
+ * temp file, fsync it, then rename over `path`.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
   const dir = dirname(path);
   ensureDir(dir);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${tmpCounter++}.tmp`);
   try {
-    writeFileSync(tmp, data);
-    const fd = openSync(tmp, 'r');
+    const fd = openSync(tmp, 'w');
     try {
+      if (typeof data === 'string') writeSync(fd, data);
+      else for (const chunk of data instanceof Uint8Array ? [data] : data) writeFully(fd, chunk);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -37,6 +41,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (e) {
     throw ioError(e, path, 'write');
   }
+}
+
+function writeFully(fd: number, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
@@ -77,8 +86,12 @@ export function readTextFile(path: string, what = 'file'): string {
   }
 }
 
-export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+/** Hex SHA-256 of text, bytes, or byte chunks taken in order (the hash of their concatenation). */
+export function sha256(data: string | Uint8Array | readonly Uint8Array[]): string {
+  const hash = createHash('sha256');
+  if (typeof data === 'string' || data instanceof Uint8Array) hash.update(data);
+  else for (const chunk of data) hash.update(chunk);
+  return hash.digest('hex');
 }
 
 /** Turn a Node fs error into a one-line BiasloopError. */

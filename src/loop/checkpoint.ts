@@ -2,22 +2,37 @@
  * Per-generation checkpoints, so a killed run (SIGINT or SIGKILL) resumes where it stopped and ends
  * with exactly the metrics an uninterrupted run would have.
  *
- * Generation g is written into `checkpoints/gen-000g.partial/`, every file fsynced, a manifest with
- * each file's SHA-256 written last, and the directory renamed to `gen-000g/`. Only directories with a
- * manifest whose checksums match are trusted; anything else (a `.partial` left by a kill, a truncated
- * or edited file) is deleted and that generation recomputed.
+ * Generation g is written into `checkpoints/gen-000g.partial/` with a manifest holding each file's
+ * SHA-256; once every file is fsynced (in the background, while the next generation computes: see
+ * `startCheckpoint`) the directory is renamed to `gen-000g/`. Only directories with a manifest whose
+ * checksums match are trusted; anything else (a `.partial` left by a kill, a truncated or edited
+ * file) is deleted and that generation recomputed.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { decodeArrays, encodeArrays, type TypedArrayLike } from '../core/binary.ts';
+import { decodeArrays, encodeArrayChunks, type TypedArrayLike } from '../core/binary.ts';
 import { createDataset, type Dataset, type DatasetSchema } from '../core/dataset.ts';
-import { ensureDir, sha256, writeFileAtomic, writeJsonAtomic } from '../core/files.ts';
+import { BiasloopError } from '../core/errors.ts';
+import { ensureDir, ioError, sha256 } from '../core/files.ts';
 import type { ModelState } from '../models/types.ts';
 import type { MetricRow } from '../results/rows.ts';
 import { metricRowToJson } from '../results/rows.ts';
 import type { PlanSegment, SegmentSource, TrainingSetPlan } from './compose.ts';
 
 export const CHECKPOINT_VERSION = 1;
+
+const fsyncAsync = promisify(fsync);
 
 export interface GenerationCheckpoint {
   readonly generation: number;
@@ -31,8 +46,8 @@ export interface GenerationCheckpoint {
 /** The directory name of generation g's checkpoint: `gen-000g`. */
 export const genDirName = (g: number): string => `gen-${String(g).padStart(4, '0')}`;
 
-function encodeState(state: ModelState): Uint8Array {
-  return encodeArrays(state.arrays as Record<string, TypedArrayLike>, {
+function encodeState(state: ModelState): Uint8Array[] {
+  return encodeArrayChunks(state.arrays as Record<string, TypedArrayLike>, {
     kind: state.kind,
     fingerprint: state.fingerprint,
     meta: state.meta,
@@ -45,8 +60,8 @@ function decodeState(bytes: Uint8Array, name: string): ModelState {
   return { kind: m.kind, fingerprint: m.fingerprint, meta: m.meta, arrays: arrays as ModelState['arrays'] };
 }
 
-function encodeDataset(ds: Dataset): Uint8Array {
-  return encodeArrays(
+function encodeDataset(ds: Dataset): Uint8Array[] {
+  return encodeArrayChunks(
     {
       x: ds.x,
       y: ds.y,
@@ -78,10 +93,10 @@ function decodeDataset(bytes: Uint8Array, schema: DatasetSchema, name: string): 
 
 const SOURCES: readonly SegmentSource[] = ['real', 'synthetic', 'fresh'];
 
-function encodePlan(plan: TrainingSetPlan): Uint8Array {
+function encodePlan(plan: TrainingSetPlan): Uint8Array[] {
   const arrays: Record<string, TypedArrayLike> = {};
   plan.segments.forEach((s, i) => (arrays[`rows${i}`] = s.rows));
-  return encodeArrays(arrays, {
+  return encodeArrayChunks(arrays, {
     generation: plan.generation,
     segments: plan.segments.map((s) => ({ source: s.source, generation: s.generation })),
   });
@@ -97,29 +112,84 @@ function decodePlan(bytes: Uint8Array, name: string): TrainingSetPlan {
   return { generation: m.generation, segments };
 }
 
-/** Write generation g's checkpoint atomically (see the module comment). */
-export function writeCheckpoint(checkpointsDir: string, cp: GenerationCheckpoint): void {
+/**
+ * Write generation g's checkpoint (see the module comment). The files are written at once (the bytes
+ * are in the kernel when this returns, so a killed process loses nothing) and made durable in the
+ * background: their fsyncs run on libuv's thread pool while the next generation computes, and the
+ * returned promise settles once every file is on disk and `gen-000g.partial/` has been renamed to
+ * `gen-000g/`. Until then the generation is not reported (a power loss before the rename leaves a
+ * `.partial` directory, which resume deletes and recomputes). Rejects with a one-line `io` error.
+ */
+export function startCheckpoint(checkpointsDir: string, cp: GenerationCheckpoint): Promise<void> {
   const finalDir = join(checkpointsDir, genDirName(cp.generation));
   const partial = `${finalDir}.partial`;
-  rmSync(partial, { recursive: true, force: true });
+  try {
+    rmSync(partial, { recursive: true, force: true });
+  } catch (e) {
+    throw ioError(e, partial, 'create directory');
+  }
   ensureDir(partial);
   const files: Record<string, string> = {};
-  const put = (name: string, data: Uint8Array | string): void => {
-    writeFileAtomic(join(partial, name), data);
+  const fds: number[] = [];
+  const closeAll = (): void => {
+    for (const fd of fds.splice(0)) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failed: the write error is what gets reported
+      }
+    }
+  };
+  let current = partial;
+  const put = (name: string, data: readonly Uint8Array[] | string): void => {
+    current = join(partial, name);
+    const fd = openSync(current, 'w');
+    fds.push(fd);
+    if (typeof data === 'string') writeSync(fd, data);
+    else for (const chunk of data) writeFully(fd, chunk);
     files[name] = sha256(data);
   };
-  put('metrics.json', JSON.stringify(cp.rows.map(metricRowToJson)));
-  put('model.bin', encodeState(cp.model));
-  if (cp.plan) put('plan.bin', encodePlan(cp.plan));
-  if (cp.synthetic) put('synthetic.bin', encodeDataset(cp.synthetic));
-  if (cp.generator) put('generator.bin', encodeState(cp.generator));
-  writeJsonAtomic(join(partial, 'manifest.json'), {
-    version: CHECKPOINT_VERSION,
-    generation: cp.generation,
-    files,
-  });
-  rmSync(finalDir, { recursive: true, force: true });
-  renameSync(partial, finalDir);
+  try {
+    put('metrics.json', JSON.stringify(cp.rows.map(metricRowToJson)));
+    put('model.bin', encodeState(cp.model));
+    if (cp.plan) put('plan.bin', encodePlan(cp.plan));
+    if (cp.synthetic) put('synthetic.bin', encodeDataset(cp.synthetic));
+    if (cp.generator) put('generator.bin', encodeState(cp.generator));
+    // The manifest may reach the disk before the files it describes: only a checkpoint whose files
+    // all match the manifest's checksums is ever trusted.
+    put(
+      'manifest.json',
+      JSON.stringify({ version: CHECKPOINT_VERSION, generation: cp.generation, files }, null, 2) + '\n',
+    );
+  } catch (e) {
+    closeAll();
+    throw ioError(e, current, 'write');
+  }
+  return Promise.all(fds.map((fd) => fsyncAsync(fd)))
+    .then(
+      () => {
+        closeAll();
+        rmSync(finalDir, { recursive: true, force: true });
+        renameSync(partial, finalDir);
+      },
+      (e: unknown) => {
+        closeAll();
+        throw e;
+      },
+    )
+    .catch((e: unknown) => {
+      throw e instanceof BiasloopError ? e : ioError(e, partial, 'write');
+    });
+}
+
+/** Write generation g's checkpoint and wait until it is durable (`startCheckpoint`, awaited). */
+export async function writeCheckpoint(checkpointsDir: string, cp: GenerationCheckpoint): Promise<void> {
+  await startCheckpoint(checkpointsDir, cp);
+}
+
+function writeFully(fd: number, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
 }
 
 function rowsFromJson(text: string): MetricRow[] {

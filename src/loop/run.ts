@@ -20,7 +20,7 @@ import { argmaxRows, type FitContext } from '../models/types.ts';
 import { runPaths, writeRunMetrics } from '../results/layout.ts';
 import type { MetricRow } from '../results/rows.ts';
 import type { PlannedRun } from '../spec/sweep.ts';
-import { loadValidCheckpoints, writeCheckpoint } from './checkpoint.ts';
+import { loadValidCheckpoints, startCheckpoint } from './checkpoint.ts';
 import {
   composeTrainingSet,
   freshDemand,
@@ -154,73 +154,105 @@ export async function executeRun(run: PlannedRun, options: RunOptions = {}): Pro
     }
   }
 
-  for (let g = startAt; g <= G; g++) {
-    if (options.signal?.aborted)
-      return { status: 'interrupted', rows, startedAt: startAt, realDataDescription: real.description };
-    let plan: TrainingSetPlan | undefined;
-    let sampled: Dataset | undefined;
-    if (g > 0) {
-      generator.fit(training, { rng: stream(g, 'generator') });
-      sampled = generator.sample(
-        {
-          n: demand,
-          conditioning: spec.sampling.conditioning,
-          temperature: spec.sampling.temperature,
-          cellTemperature: spec.sampling.cellTemperature,
-          generation: g,
-          ...(recycled ? { reuse: recycled } : {}),
-        },
-        stream(g, 'sample'),
-      );
-      recycled = undefined;
-      synthetic.push(sampled);
-      syntheticSizes.push(sampled.n);
-      if (freshRows > 0) fresh.set(g, real.drawFresh(g, freshRows));
-      plan = composeTrainingSet(
-        strategy,
-        g,
-        { realSize: N, syntheticSizes, freshSize: freshRows },
-        stream(g, 'compose'),
-      );
-      training = materializePlan(plan, { real: real.train, synthetic, fresh });
-      release(g - 1);
+  // Checkpoints become durable in the background (startCheckpoint); the newest one's generation is
+  // reported to onGeneration once it is.
+  let durable: Promise<void> | undefined;
+  let unreported: GenerationEvent | undefined;
+  const reportDurable = async (): Promise<void> => {
+    if (durable !== undefined) {
+      const pending = durable;
+      durable = undefined;
+      await pending;
     }
-    const fit = classifier.fit(training, fitContext(g));
-    const predictions = real.tests.map((t) => {
-      const proba = classifier.predictProba(t.data.x, t.data.n);
-      return {
-        testName: t.name,
-        data: t.data,
-        proba,
-        predicted: argmaxRows(proba, t.data.schema.classNames.length),
-      };
-    });
-    const genRows = measureGeneration({
-      run: run.id,
-      generation: g,
-      predictions,
-      training,
-      real: real.train,
-      ...(sampled ? { synthetic: sampled } : {}),
-      fit,
-      metrics: spec.metrics,
-      rng: stream(g, 'metrics'),
-      ...(mmdBandwidth !== undefined ? { mmdBandwidth } : {}),
-    });
-    for (const r of genRows) rows.push(r);
-    if (paths) {
-      writeCheckpoint(paths.checkpoints, {
-        generation: g,
-        rows: genRows,
-        model: classifier.exportState(),
-        ...(plan ? { plan } : {}),
-        ...(sampled ? { synthetic: sampled } : {}),
-        ...(g > 0 ? { generator: generator.exportState() } : {}),
+    if (unreported !== undefined) {
+      const event = unreported;
+      unreported = undefined;
+      options.onGeneration?.(event);
+    }
+  };
+  try {
+    for (let g = startAt; g <= G; g++) {
+      if (options.signal?.aborted) {
+        await reportDurable();
+        return { status: 'interrupted', rows, startedAt: startAt, realDataDescription: real.description };
+      }
+      let plan: TrainingSetPlan | undefined;
+      let sampled: Dataset | undefined;
+      if (g > 0) {
+        generator.fit(training, { rng: stream(g, 'generator') });
+        sampled = generator.sample(
+          {
+            n: demand,
+            conditioning: spec.sampling.conditioning,
+            temperature: spec.sampling.temperature,
+            cellTemperature: spec.sampling.cellTemperature,
+            generation: g,
+            ...(recycled ? { reuse: recycled } : {}),
+          },
+          stream(g, 'sample'),
+        );
+        recycled = undefined;
+        synthetic.push(sampled);
+        syntheticSizes.push(sampled.n);
+        if (freshRows > 0) fresh.set(g, real.drawFresh(g, freshRows));
+        plan = composeTrainingSet(
+          strategy,
+          g,
+          { realSize: N, syntheticSizes, freshSize: freshRows },
+          stream(g, 'compose'),
+        );
+        training = materializePlan(plan, { real: real.train, synthetic, fresh });
+        release(g - 1);
+      }
+      const fit = classifier.fit(training, fitContext(g));
+      const predictions = real.tests.map((t) => {
+        const proba = classifier.predictProba(t.data.x, t.data.n);
+        return {
+          testName: t.name,
+          data: t.data,
+          proba,
+          predicted: argmaxRows(proba, t.data.schema.classNames.length),
+        };
       });
+      const genRows = measureGeneration({
+        run: run.id,
+        generation: g,
+        predictions,
+        training,
+        real: real.train,
+        ...(sampled ? { synthetic: sampled } : {}),
+        fit,
+        metrics: spec.metrics,
+        rng: stream(g, 'metrics'),
+        ...(mmdBandwidth !== undefined ? { mmdBandwidth } : {}),
+      });
+      for (const r of genRows) rows.push(r);
+      // The previous generation's checkpoint became durable while this one computed: report it now
+      // (a generation is reported only once its checkpoint is on disk).
+      await reportDurable();
+      const event: GenerationEvent = { runId: run.id, generation: g, generations: G, rows: genRows };
+      if (paths) {
+        durable = startCheckpoint(paths.checkpoints, {
+          generation: g,
+          rows: genRows,
+          model: classifier.exportState(),
+          ...(plan ? { plan } : {}),
+          ...(sampled ? { synthetic: sampled } : {}),
+          ...(g > 0 ? { generator: generator.exportState() } : {}),
+        });
+        // Keep a failure for reportDurable to throw, not as an unhandled rejection meanwhile.
+        durable.catch(() => undefined);
+        unreported = event;
+      } else {
+        options.onGeneration?.(event);
+      }
+      await yieldToEventLoop();
     }
-    options.onGeneration?.({ runId: run.id, generation: g, generations: G, rows: genRows });
-    await yieldToEventLoop();
+    await reportDurable();
+    if (paths) writeRunMetrics(paths, rows);
+    return { status: 'complete', rows, startedAt: startAt, realDataDescription: real.description };
+  } finally {
+    // An error elsewhere must not leave a checkpoint half-way: let its fsyncs and rename finish.
+    if (durable !== undefined) await durable.catch(() => undefined);
   }
-  if (paths) writeRunMetrics(paths, rows);
-  return { status: 'complete', rows, startedAt: startAt, realDataDescription: real.description };
 }

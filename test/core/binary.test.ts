@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeArrays, encodeArrays } from '../../src/core/binary.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeArrays, encodeArrayChunks, encodeArrays } from '../../src/core/binary.ts';
+import { sha256, writeFileAtomic } from '../../src/core/files.ts';
+import { tempDir } from '../helpers.ts';
 
 const MAGIC = 'BLBIN1\n';
 
@@ -71,5 +75,34 @@ describe('binary array container', () => {
     const out = Buffer.concat([file.subarray(0, MAGIC.length + 4), h, file.subarray(MAGIC.length + 4 + len)]);
     out.writeUInt32LE(h.length, MAGIC.length);
     expect(() => decodeArrays(out, 'c.bin')).toThrow("c.bin is corrupt (unknown compression 'zstd')");
+  });
+
+  it('encodes a raw payload as chunks that are views of the arrays themselves, equal to the one-buffer form', () => {
+    const chunks = encodeArrayChunks({ x, y }, { kind: 'synthetic' });
+    expect(Buffer.concat(chunks).equals(Buffer.from(encodeArrays({ x, y }, { kind: 'synthetic' })))).toBe(
+      true,
+    );
+    // No copy of the data: the chunks share the arrays' memory.
+    expect(chunks.some((c) => c.buffer === x.buffer && c.byteLength === x.byteLength)).toBe(true);
+    expect(chunks.some((c) => c.buffer === y.buffer && c.byteLength === y.byteLength)).toBe(true);
+    // 3 bytes, then 5 bytes of zero padding, then the doubles at offset 8.
+    const odd = { a: Uint8Array.from([1, 2, 3]), b: Float64Array.from([1.5, -2]) };
+    const oddChunks = encodeArrayChunks(odd);
+    expect(oddChunks.map((c) => c.byteLength).slice(1)).toEqual([3, 5, 16]);
+    const back = decodeArrays(Buffer.concat(oddChunks));
+    expect(Array.from(back.arrays.a)).toEqual([1, 2, 3]);
+    expect(Array.from(back.arrays.b)).toEqual([1.5, -2]);
+  });
+
+  it('hashes and writes chunks as their concatenation, atomically', () => {
+    const parts = [Uint8Array.from([1, 2, 3]), new Uint8Array(0), Uint8Array.from([4, 5])];
+    const whole = Uint8Array.from([1, 2, 3, 4, 5]);
+    expect(sha256(parts)).toBe(sha256(whole));
+    expect(sha256(parts)).toBe(createHash('sha256').update(whole).digest('hex'));
+    const dir = tempDir();
+    writeFileAtomic(join(dir, 'out.bin'), parts);
+    expect(Array.from(readFileSync(join(dir, 'out.bin')))).toEqual([1, 2, 3, 4, 5]);
+    expect(readdirSync(dir)).toEqual(['out.bin']); // no temp file left behind
+    expect(existsSync(join(dir, 'out.bin'))).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment, resumeExperiment } from '../../src/loop/experiment.ts';
 import { executeRun } from '../../src/loop/run.ts';
+import { genDirName, startCheckpoint } from '../../src/loop/checkpoint.ts';
 import { planExperiment } from '../../src/spec/sweep.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -124,6 +125,38 @@ describe('the generational loop', () => {
     expect(generations).toEqual([2, 3, 4]); // generation 2 was corrupt: it and everything after were recomputed
     expect(readdirSync(cps).sort()).toEqual(['gen-0000', 'gen-0001', 'gen-0002', 'gen-0003', 'gen-0004']);
     expect(metricsFiles(resumed.dir)).toEqual(metricsFiles(reference.dir));
+  });
+
+  it('reports a generation only once its checkpoint directory is complete and in place', async () => {
+    const spec = { ...small, seeds: 1, sweep: { strategy: [{ kind: 'replace' }] } };
+    const plan = planExperiment(spec);
+    const experimentDir = join(tempDir(), plan.id);
+    const cps = join(experimentDir, 'runs', plan.runs[0].id, 'checkpoints');
+    const seen: { generation: number; final: boolean; partial: boolean }[] = [];
+    const outcome = await executeRun(plan.runs[0], {
+      experimentDir,
+      onGeneration: (e) =>
+        seen.push({
+          generation: e.generation,
+          final: existsSync(join(cps, genDirName(e.generation), 'manifest.json')),
+          partial: existsSync(join(cps, `${genDirName(e.generation)}.partial`)),
+        }),
+    });
+    expect(outcome.status).toBe('complete');
+    expect(seen).toEqual([0, 1, 2, 3, 4].map((generation) => ({ generation, final: true, partial: false })));
+    expect(readdirSync(cps).sort()).toEqual([0, 1, 2, 3, 4].map(genDirName));
+  });
+
+  it('fails a checkpoint it cannot write with a one-line error naming the path', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'checkpoints'), 'a file where the directory should be');
+    expect(() =>
+      startCheckpoint(join(dir, 'checkpoints'), {
+        generation: 0,
+        rows: [],
+        model: { kind: 'logistic', fingerprint: 'f', meta: {}, arrays: { w: new Float64Array(3) } },
+      }),
+    ).toThrow(/cannot create directory .*checkpoints/);
   });
 
   it('reuses complete runs when the same spec runs again', async () => {
