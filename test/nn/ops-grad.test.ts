@@ -217,6 +217,16 @@ const cases: Case[] = [
     build: ([x, w, b]) => conv2d(x, w, b),
   },
   {
+    name: 'Conv2D stride 1 padding 1 (same size, non-square kernel)',
+    floatType: F32,
+    inputs: [
+      { name: 'x', shape: [2, 2, 6, 5] },
+      { name: 'w', shape: [3, 2, 3, 2] },
+      { name: 'b', shape: [3] },
+    ],
+    build: ([x, w, b]) => conv2d(x, w, b, { padding: 1 }),
+  },
+  {
     name: 'Conv2D stride 2 padding 1 (uneven)',
     floatType: F32,
     inputs: [
