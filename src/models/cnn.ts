@@ -42,7 +42,11 @@ export interface CnnArchitecture {
 export function cnnLogits(x: Tensor, classes: number, a: CnnArchitecture): Tensor {
   let h = x;
   a.channels.forEach((c, i) => {
-    h = maxPool2d(relu(conv2dLayer(h, `conv${i + 1}`, c, { kernel: a.kernel })), 2);
+    // conv → ReLU → max-pool, computed as conv → max-pool → ReLU: the same values (ReLU is monotone,
+    // so it commutes with the max) and the same gradients, PyTorch's tie rule included (a window
+    // whose maximum is ≤ 0 gets no gradient either way), with the ReLU and its backward on the
+    // pooled grid, a quarter of the elements.
+    h = relu(maxPool2d(conv2dLayer(h, `conv${i + 1}`, c, { kernel: a.kernel }), 2));
   });
   h = reshape(h, [h.shape[0], -1]);
   h = dropout(relu(dense(h, 'fc1', a.hidden)), a.dropoutRate);
