@@ -31,8 +31,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
   try {
     const fd = openSync(tmp, 'w');
     try {
-      if (typeof data === 'string') writeSync(fd, data);
-      else for (const chunk of data instanceof Uint8Array ? [data] : data) writeFully(fd, chunk);
+      writeAllSync(fd, data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -43,9 +42,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
   }
 }
 
-function writeFully(fd: number, bytes: Uint8Array): void {
-  let written = 0;
-  while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
+/** Write all of `data` (text, bytes, or byte chunks in order) to an open file, however many calls it takes. */
+export function writeAllSync(fd: number, data: string | Uint8Array | readonly Uint8Array[]): void {
+  const chunks =
+    typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
+  for (const bytes of chunks) {
+    let written = 0;
+    while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
+  }
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

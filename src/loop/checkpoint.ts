@@ -17,14 +17,13 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  writeSync,
 } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { decodeArrays, encodeArrayChunks, type TypedArrayLike } from '../core/binary.ts';
 import { createDataset, type Dataset, type DatasetSchema } from '../core/dataset.ts';
 import { BiasloopError } from '../core/errors.ts';
-import { ensureDir, ioError, sha256 } from '../core/files.ts';
+import { ensureDir, ioError, sha256, writeAllSync } from '../core/files.ts';
 import type { ModelState } from '../models/types.ts';
 import type { MetricRow } from '../results/rows.ts';
 import { metricRowToJson } from '../results/rows.ts';
@@ -145,8 +144,7 @@ export function startCheckpoint(checkpointsDir: string, cp: GenerationCheckpoint
     current = join(partial, name);
     const fd = openSync(current, 'w');
     fds.push(fd);
-    if (typeof data === 'string') writeSync(fd, data);
-    else for (const chunk of data) writeFully(fd, chunk);
+    writeAllSync(fd, data);
     files[name] = sha256(data);
   };
   try {
@@ -180,16 +178,6 @@ export function startCheckpoint(checkpointsDir: string, cp: GenerationCheckpoint
     .catch((e: unknown) => {
       throw e instanceof BiasloopError ? e : ioError(e, partial, 'write');
     });
-}
-
-/** Write generation g's checkpoint and wait until it is durable (`startCheckpoint`, awaited). */
-export async function writeCheckpoint(checkpointsDir: string, cp: GenerationCheckpoint): Promise<void> {
-  await startCheckpoint(checkpointsDir, cp);
-}
-
-function writeFully(fd: number, bytes: Uint8Array): void {
-  let written = 0;
-  while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
 }
 
 function rowsFromJson(text: string): MetricRow[] {
