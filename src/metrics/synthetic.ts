@@ -68,12 +68,8 @@ interface RealMoments {
   readonly sd: Float64Array;
 }
 
-/** The real data's column moments, computed once per dataset (a run measures against one D). */
-const realMomentsCache = new WeakMap<Dataset, RealMoments>();
-
+/** The real data's column means and standard deviations (n − 1). */
 function realMoments(real: Dataset): RealMoments {
-  const cached = realMomentsCache.get(real);
-  if (cached !== undefined) return cached;
   const d = real.d;
   const mean = new Float64Array(d);
   const sd = new Float64Array(d);
@@ -84,9 +80,7 @@ function realMoments(real: Dataset): RealMoments {
     const s = Math.sqrt(sd[k] / Math.max(real.n - 1, 1));
     sd[k] = s > 0 ? s : 1;
   }
-  const moments = { mean, sd };
-  realMomentsCache.set(real, moments);
-  return moments;
+  return { mean, sd };
 }
 
 /**
