@@ -79,7 +79,7 @@ export class GmmGenerator implements Generator {
     const G = schema.groupNames.length;
     const K = schema.classNames.length * G;
     const cellRows = rowsByCell(data);
-    const allRows = Array.from({ length: data.n }, (_, i) => i);
+    const allRows = Int32Array.from({ length: data.n }, (_, i) => i);
     const overallCov = weightedMoments(data.x, d, allRows, ctx.sampleWeight, 'mle', 'row', this.gram).cov;
     this.mixtures = [];
     this.cellWeights = new Float64Array(K);
@@ -103,7 +103,7 @@ export class GmmGenerator implements Generator {
   private fitCell(
     x: Float64Array,
     d: number,
-    rows: number[],
+    rows: ArrayLike<number>,
     w: Float64Array | undefined,
     fallbackCov: Float64Array,
     rng: Rng,
