@@ -4,6 +4,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { largestRemainder } from '../../src/models/cell-sampling.ts';
 import { GaussianGenerator } from '../../src/models/gaussian-generator.ts';
 import { GmmGenerator } from '../../src/models/gmm-generator.ts';
+import { rowsByCell } from '../../src/models/moments.ts';
 import type { SampleRequest } from '../../src/models/types.ts';
 import { smallDataset } from '../helpers.ts';
 
@@ -242,5 +243,24 @@ describe('largestRemainder', () => {
     expect(Array.from(largestRemainder(10, [1, 1, 1]))).toEqual([4, 3, 3]);
     expect(Array.from(largestRemainder(7, [0.5, 0.25, 0.25]))).toEqual([3, 2, 2]);
     expect(Array.from(largestRemainder(5, [0, 0]))).toEqual([0, 0]);
+  });
+});
+
+describe('rowsByCell', () => {
+  it('lists the rows of each (class, group) cell in increasing order, empty cells included', () => {
+    const schema = simpleSchema({
+      featureNames: ['a'],
+      classNames: ['neg', 'pos'],
+      attribute: 'g',
+      levels: ['x', 'y', 'z'],
+    });
+    const data = createDataset({
+      schema,
+      x: new Float64Array(7),
+      y: Int32Array.from([1, 0, 1, 1, 0, 0, 1]),
+      group: Int32Array.from([2, 0, 2, 0, 0, 1, 2]),
+    });
+    // Cells are [class * 3 + group]: (0,0) (0,1) (0,2) (1,0) (1,1) (1,2).
+    expect(rowsByCell(data).map((c) => Array.from(c))).toEqual([[1, 4], [5], [], [3], [], [0, 2, 6]]);
   });
 });
