@@ -37,6 +37,7 @@ import type { DatasetSchema } from '../core/dataset.ts';
 import type { FitContext, FitReport, Generator, ModelState, SampleRequest } from './types.ts';
 import { assertStateMatches } from './types.ts';
 import { cellPlan } from './neural/cells.ts';
+import { gatherRows, normalisedRowWeights } from './neural/batches.ts';
 import type { TrainingConfig } from './neural/training-config.ts';
 import { DEFAULT_TRAINING, optimizerOf, resolveTraining, scaledEpochs } from './neural/training-config.ts';
 import { fingerprintOf, metaJson, packWeights, unpackWeights } from './neural/weights.ts';
@@ -218,15 +219,7 @@ export class ConditionalVae implements Generator {
       weightDecay: ctx.weightDecayOverride ?? this.training.weightDecay,
     });
     if (continuing && this.optimizer !== undefined) session.setParameters(start, this.optimizer);
-    const sw = ctx.sampleWeight;
-    if (sw !== undefined && sw.length !== data.n) {
-      throw new BiasloopError('data', `${sw.length} sample weights for ${data.n} rows`, {
-        field: 'sampleWeight',
-      });
-    }
-    let weightSum = 0;
-    for (let i = 0; i < data.n; i++) weightSum += sw?.[i] ?? 1;
-    const weightScale = data.n / weightSum;
+    const rowWeights = normalisedRowWeights(data.n, ctx.sampleWeight);
     const d = data.d;
     const x32 = Float32Array.from(data.x);
     try {
@@ -240,13 +233,9 @@ export class ConditionalVae implements Generator {
         schedule: this.training.schedule,
         makeBatch: (rows) => {
           const m = rows.length;
-          const xb = new Float32Array(m * d);
+          const xb = gatherRows(x32, d, rows);
           const wb = new Float32Array(m);
-          for (let r = 0; r < m; r++) {
-            const i = rows[r];
-            xb.set(x32.subarray(i * d, (i + 1) * d), r * d);
-            wb[r] = (sw?.[i] ?? 1) * weightScale;
-          }
+          for (let r = 0; r < m; r++) wb[r] = rowWeights[rows[r]];
           return {
             x: { data: xb, dims: [m, ...imageShape] },
             cond: {

@@ -228,6 +228,16 @@ describe('conditional VAE generator contract', () => {
   const vae = new ConditionalVae({ channels: [4, 8], hidden: 32, latent: 4, training: { epochs: 1 } });
   vae.fit(data, { rng: Rng.stream(1, 'vae') });
 
+  it('rejects zero, negative and mis-sized sample weights with one-line errors (as the classifiers do)', () => {
+    const fresh = new ConditionalVae({ channels: [4, 8], hidden: 32, latent: 4, training: { epochs: 1 } });
+    const fit = (w: Float64Array) => () => fresh.fit(data, { rng: Rng.stream(1, 'vae'), sampleWeight: w });
+    expect(fit(new Float64Array(data.n))).toThrow('all sample weights are zero');
+    expect(fit(new Float64Array(data.n).fill(1).fill(-1, 3, 4))).toThrow(
+      'row 3: sample weight -1 must be finite and ≥ 0',
+    );
+    expect(fit(new Float64Array(5))).toThrow(`5 sample weights for ${data.n} rows`);
+  });
+
   it('samples exact cell counts with the fit schema, pixel range and synthetic provenance', () => {
     const counts = new Array(20).fill(0);
     counts[3 * 2 + 1] = 5; // class 3, green

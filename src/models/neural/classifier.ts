@@ -7,6 +7,7 @@
  */
 import { BiasloopError } from '../../core/errors.ts';
 import type { Dataset } from '../../core/dataset.ts';
+import { gatherRows, normalisedRowWeights } from './batches.ts';
 import type { CompiledModel } from '../../nn/compile.ts';
 import { compileInference, compileTraining } from '../../nn/compile.ts';
 import { exportOnnx } from '../../nn/export.ts';
@@ -134,14 +135,12 @@ export abstract class NeuralClassifier implements Classifier {
         schedule: this.training.schedule,
         makeBatch: (rows) => {
           const m = rows.length;
-          const xb = new Float32Array(m * d);
+          const xb = gatherRows(x32, d, rows);
           const yb = new BigInt64Array(m);
           const wb = new Float32Array(m);
           for (let r = 0; r < m; r++) {
-            const i = rows[r];
-            xb.set(x32.subarray(i * d, (i + 1) * d), r * d);
-            yb[r] = BigInt(data.y[i]);
-            wb[r] = rowWeights[i];
+            yb[r] = BigInt(data.y[rows[r]]);
+            wb[r] = rowWeights[rows[r]];
           }
           dims[0] = m;
           return { x: { data: xb, dims: [...dims] }, y: { data: yb, dims: [m] }, w: { data: wb, dims: [m] } };
@@ -165,12 +164,6 @@ export abstract class NeuralClassifier implements Classifier {
   /** Sample weights × class weights, normalised to mean 1 over the fit data. */
   private rowWeights(data: Dataset, sampleWeight: Float64Array | undefined): Float64Array {
     const n = data.n;
-    if (sampleWeight !== undefined && sampleWeight.length !== n) {
-      throw new BiasloopError('data', `${sampleWeight.length} sample weights for ${n} rows`, {
-        field: 'sampleWeight',
-      });
-    }
-    const w = new Float64Array(n);
     let classW: ArrayLike<number> | undefined;
     const k = data.schema.classNames.length;
     if (this.classWeighting === 'balanced') {
@@ -178,21 +171,8 @@ export abstract class NeuralClassifier implements Classifier {
       for (let i = 0; i < n; i++) counts[data.y[i]]++;
       classW = Array.from(counts, (c) => (c > 0 ? n / (k * c) : 0));
     } else if (Array.isArray(this.classWeighting)) classW = this.classWeighting as number[];
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const v = (sampleWeight?.[i] ?? 1) * (classW?.[data.y[i]] ?? 1);
-      if (!(v >= 0 && Number.isFinite(v))) {
-        throw new BiasloopError('data', `row ${i}: sample weight ${v} must be finite and ≥ 0`, {
-          field: 'sampleWeight',
-        });
-      }
-      w[i] = v;
-      sum += v;
-    }
-    if (!(sum > 0)) throw new BiasloopError('data', 'all sample weights are zero', { field: 'sampleWeight' });
-    const scale = n / sum;
-    for (let i = 0; i < n; i++) w[i] *= scale;
-    return w;
+    const perClass = classW;
+    return normalisedRowWeights(n, sampleWeight, perClass && ((i) => perClass[data.y[i]]));
   }
 
   private session(): InferenceSession {
