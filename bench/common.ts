@@ -84,15 +84,26 @@ export function runPythonPeer(
 }
 
 /**
- * Run this bench file again as a child process (`--child <threads> spin|nospin`) so each
+ * How our side uses its threads: 'spin' and 'nospin' are one session with ORT intra-op threads whose
+ * idle threads spin or sleep; 'data' is data-parallel training (one single-threaded session per
+ * thread on a share of each batch, see src/nn/data-parallel.ts).
+ */
+export type ThreadSetting = 'spin' | 'nospin' | 'data';
+
+export function parseThreadSetting(arg: string | undefined): ThreadSetting {
+  if (arg === 'spin' || arg === 'nospin' || arg === 'data') return arg;
+  throw new Error(`thread setting '${arg}' must be spin, nospin or data`);
+}
+
+/**
+ * Run this bench file again as a child process (`--child <threads> spin|nospin|data`) so each
  * configuration's peak RSS is its own; the child prints its measurement as the last JSON line.
  */
-export function runBenchChild<T>(self: string, threads: number, spinning = true): T {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', self, '--child', String(threads), spinning ? 'spin' : 'nospin'],
-    { encoding: 'utf8', timeout: 20 * 60_000 },
-  );
+export function runBenchChild<T>(self: string, threads: number, setting: ThreadSetting = 'spin'): T {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', String(threads), setting], {
+    encoding: 'utf8',
+    timeout: 20 * 60_000,
+  });
   if (r.status !== 0) throw new Error(`bench child failed: ${(r.stderr || r.stdout).trim().slice(-500)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as T;
 }

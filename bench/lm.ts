@@ -13,13 +13,15 @@
  * - "window": 192 new tokens: KV cache up to the context, then the sliding window recomputes the
  *   last 64 tokens each step (`overflow: 'slide'`, exact; the peer does the same).
  * At 2 threads each side also runs with idle threads sleeping (PyTorch: OMP_WAIT_POLICY=PASSIVE;
- * ORT: allow_spinning 0), and the ratios compare each side's best setting.
+ * ORT: allow_spinning 0), ours also data-parallel (training split by rows over two single-threaded
+ * sessions; sampling as the spinning setting), and the ratios compare each side's best setting.
  *
  * Usage: `npx tsx bench/lm.ts` (standalone) or `runLmBench()` from bench/run.ts.
  */
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './common.ts';
-import { machine, runBenchChild, runPythonPeer } from './common.ts';
+import type { ThreadSetting } from './common.ts';
+import { machine, parseThreadSetting, runBenchChild, runPythonPeer } from './common.ts';
 import { Rng } from '../src/core/rng.ts';
 import { compileTraining } from '../src/nn/compile.ts';
 import { Graph } from '../src/nn/graph.ts';
@@ -60,7 +62,9 @@ function best(repeats: number, run: () => void): number {
 }
 
 /** Train and sample in this process (a child per thread setting). */
-function measure(threads: number, spinning: boolean): Measurement {
+function measure(threads: number, setting: ThreadSetting): Measurement {
+  const spinning = setting !== 'nospin';
+  const parallelism = setting === 'data' ? 'data' : 'intra-op';
   const T = SHAPE.context;
   const g = new Graph();
   const model = compileTraining(g, buildTrainingLoss(g, SHAPE), { optimizer: adam() });
@@ -68,6 +72,7 @@ function measure(threads: number, spinning: boolean): Measurement {
   const session = new TrainingSession(model, initParameters(model, rng.fork('init')), {
     threads,
     spinning,
+    parallelism,
     rng,
   });
   const ids = BigInt64Array.from({ length: BATCH * T }, () => BigInt(rng.int(SHAPE.vocabSize)));
@@ -93,7 +98,7 @@ function measure(threads: number, spinning: boolean): Measurement {
   // Sampling through the public model API (one fit step on random text makes it fitted).
   const lm = new TransformerLm({
     ...SHAPE,
-    training: { threads, spinning, optimizer: 'adam', learningRate: 3e-4 },
+    training: { threads, spinning, parallelism, optimizer: 'adam', learningRate: 3e-4 },
   });
   lm.fit([Int32Array.from({ length: BATCH * (T + 1) }, () => rng.int(SHAPE.vocabSize))], {
     rng: rng.fork('fit'),
@@ -122,8 +127,8 @@ function measure(threads: number, spinning: boolean): Measurement {
   };
 }
 
-function runChild(threads: number, spinning = true): Measurement {
-  return runBenchChild<Measurement>(SELF, threads, spinning);
+function runChild(threads: number, setting: ThreadSetting = 'spin'): Measurement {
+  return runBenchChild<Measurement>(SELF, threads, setting);
 }
 
 function runPeer(threads: number, passive: boolean): Measurement | string {
@@ -180,9 +185,13 @@ export async function runLmBench(): Promise<BenchResult[]> {
     row(`biasloop (ORT) ${threads} thread${plural}`, ours[0]);
     record(`ours_${threads}t`, ours[0]);
     if (threads > 1) {
-      ours.push(runChild(threads, false));
+      ours.push(runChild(threads, 'nospin'));
       row(`biasloop (ORT) ${threads} threads no-spin`, ours[1]);
       record(`ours_${threads}t_nospin`, ours[1]);
+      // Data-parallel training (sampling as the intra-op setting: generation is one session).
+      ours.push(runChild(threads, 'data'));
+      row(`biasloop ${threads} threads data-parallel`, ours[2]);
+      record(`ours_${threads}t_data`, ours[2]);
     }
     const theirs: (Measurement | string)[] = [runPeer(threads, false)];
     row(`PyTorch ${threads} thread${plural}`, theirs[0]);
@@ -208,7 +217,7 @@ export async function runLmBench(): Promise<BenchResult[]> {
 }
 
 if (process.argv[2] === '--child') {
-  console.log(JSON.stringify(measure(Number(process.argv[3]), process.argv[4] !== 'nospin')));
+  console.log(JSON.stringify(measure(Number(process.argv[3]), parseThreadSetting(process.argv[4]))));
 } else if (process.argv[1] === SELF) {
   for (const r of await runLmBench()) console.log(r.lines.join('\n'));
 }

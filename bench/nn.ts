@@ -8,12 +8,14 @@
  * dense 64→10; Adam 1e-3; batch 64; one epoch of 10,000 random 3×28×28 images (156 full batches, as
  * the peer). Each side runs two epochs and reports the faster (the first warms up). At 2 threads each
  * side is also run with its idle threads sleeping instead of spinning (PyTorch: OMP_WAIT_POLICY=PASSIVE;
- * ORT: session.intra_op.allow_spinning = 0), and the ratio compares each side's best setting.
+ * ORT: session.intra_op.allow_spinning = 0), ours also data-parallel (each batch split by rows over
+ * two single-threaded sessions), and the ratio compares each side's best setting.
  *
  * Usage: `npx tsx bench/nn.ts` (standalone) or `runNnBench()` from bench/run.ts.
  */
 import type { BenchResult } from './common.ts';
-import { machine as machineDescription, runBenchChild, runPythonPeer } from './common.ts';
+import type { ThreadSetting } from './common.ts';
+import { machine as machineDescription, parseThreadSetting, runBenchChild, runPythonPeer } from './common.ts';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/rng.ts';
 import { Graph } from '../src/nn/graph.ts';
@@ -40,7 +42,7 @@ interface Measurement {
 }
 
 /** Train the benchmark CNN in this process; called in a child process per thread count. */
-function trainCnn(threads: number, spinning: boolean): Measurement {
+function trainCnn(threads: number, setting: ThreadSetting): Measurement {
   const g = new Graph();
   const x = g.input('x', ['batch', 3, 28, 28]);
   const y = g.input('y', ['batch'], { dtype: 'int64' });
@@ -50,7 +52,8 @@ function trainCnn(threads: number, spinning: boolean): Measurement {
   const session = new TrainingSession(model, initParameters(model, rng.fork('init')), {
     threads,
     rng,
-    spinning,
+    spinning: setting !== 'nospin',
+    parallelism: setting === 'data' ? 'data' : 'intra-op',
   });
   const images = new Float32Array(N * 3 * 784);
   for (let i = 0; i < images.length; i++) images[i] = rng.float();
@@ -87,8 +90,8 @@ function trainCnn(threads: number, spinning: boolean): Measurement {
   };
 }
 
-function runChild(threads: number, spinning = true): Measurement {
-  return runBenchChild<Measurement>(SELF, threads, spinning);
+function runChild(threads: number, setting: ThreadSetting = 'spin'): Measurement {
+  return runBenchChild<Measurement>(SELF, threads, setting);
 }
 
 function runPeer(threads: number, passive: boolean): Measurement | string {
@@ -135,11 +138,18 @@ export async function runNnBench(): Promise<BenchResult[]> {
     numbers[`ours_${threads}t_train_cores`] = ours[threads].trainCores;
     if (threads > 1) {
       // ORT's counterpart of OMP_WAIT_POLICY=PASSIVE: idle threads sleep instead of spinning.
-      const quiet = runChild(threads, false);
+      const quiet = runChild(threads, 'nospin');
       row(`biasloop (ORT) ${threads} threads no-spin`, quiet);
       numbers[`ours_${threads}t_nospin_images_per_s`] = quiet.imagesPerSecond;
       numbers[`ours_${threads}t_nospin_peak_rss_mb`] = quiet.peakRssMb;
       if (quiet.imagesPerSecond > ours[threads].imagesPerSecond) ours[threads] = quiet;
+      // Data-parallel: each thread a single-threaded session on half of every batch.
+      const data = runChild(threads, 'data');
+      row(`biasloop ${threads} threads data-parallel`, data);
+      numbers[`ours_${threads}t_data_images_per_s`] = data.imagesPerSecond;
+      numbers[`ours_${threads}t_data_peak_rss_mb`] = data.peakRssMb;
+      numbers[`ours_${threads}t_data_train_cores`] = data.trainCores;
+      if (data.imagesPerSecond > ours[threads].imagesPerSecond) ours[threads] = data;
     }
     const peers: [string, Measurement | string][] = [
       [`PyTorch ${threads} thread${threads > 1 ? 's' : ''}`, runPeer(threads, false)],
@@ -169,7 +179,7 @@ export async function runNnBench(): Promise<BenchResult[]> {
 }
 
 if (process.argv[2] === '--child') {
-  console.log(JSON.stringify(trainCnn(Number(process.argv[3]), process.argv[4] !== 'nospin')));
+  console.log(JSON.stringify(trainCnn(Number(process.argv[3]), parseThreadSetting(process.argv[4]))));
 } else if (process.argv[1] === SELF) {
   for (const r of await runNnBench()) console.log(r.lines.join('\n'));
 }

@@ -215,6 +215,7 @@ export class ConditionalVae implements Generator {
     const session = new TrainingSession(compiled.training, start, {
       threads: this.training.threads,
       spinning: this.training.spinning,
+      parallelism: this.training.parallelism,
       rng: ctx.rng.fork('noise'),
       weightDecay: ctx.weightDecayOverride ?? this.training.weightDecay,
     });

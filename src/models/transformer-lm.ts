@@ -227,6 +227,7 @@ export class TransformerLm implements LanguageModel {
     const session = new TrainingSession(compiled.training, start, {
       threads: this.training.threads,
       spinning: this.training.spinning,
+      parallelism: this.training.parallelism,
       rng: ctx.rng.fork('dropout'),
       weightDecay: ctx.weightDecayOverride ?? this.training.weightDecay,
     });

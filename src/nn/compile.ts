@@ -21,7 +21,7 @@ export interface CompiledInput {
   readonly stateOf?: string;
 }
 
-export type OutputRole = 'loss' | 'gradNorm' | 'param' | 'state' | 'value';
+export type OutputRole = 'loss' | 'gradNorm' | 'param' | 'state' | 'value' | 'gradient';
 
 export interface CompiledOutput {
   readonly name: string;
@@ -30,10 +30,25 @@ export interface CompiledOutput {
   readonly role: OutputRole;
   /** For `param` / `state` outputs: the input it replaces after the step. */
   readonly updates?: string;
+  /** For `gradient` outputs: the parameter it is the gradient of. */
+  readonly of?: string;
+}
+
+/** What a training model was compiled from, kept to derive its data-parallel form (data-parallel.ts). */
+export interface TrainingParts {
+  readonly loss: Tensor;
+  /** Gradient of the loss with respect to each parameter, by parameter name. */
+  readonly gradients: ReadonlyMap<string, Tensor>;
+  readonly extraOutputs: Readonly<Record<string, Tensor>>;
+  readonly update: UpdateOptions;
 }
 
 export interface CompiledModel {
-  readonly kind: 'training' | 'inference';
+  /**
+   * `training`: forward, backward and update in one step; `inference`: forward only; `gradient` and
+   * `update`: the two halves of a data-parallel step (data-parallel.ts).
+   */
+  readonly kind: 'training' | 'inference' | 'gradient' | 'update';
   readonly bytes: Uint8Array;
   readonly floatType: FloatType;
   readonly inputs: readonly CompiledInput[];
@@ -41,6 +56,8 @@ export interface CompiledModel {
   readonly optimizer?: Optimizer;
   /** The graph it was encoded from (re-encoded with baked weights by `exportOnnx`). */
   readonly graph: Graph;
+  /** Training models: the loss, gradients and update options they were built from. */
+  readonly parts?: TrainingParts;
 }
 
 /** Suffix of the output that carries a parameter's or state's value after the step. */
@@ -52,8 +69,9 @@ export interface TrainingCompileOptions extends UpdateOptions {
   readonly extraOutputs?: Readonly<Record<string, Tensor>>;
 }
 
-function describeInputs(g: Graph): CompiledInput[] {
-  return g.inputs.map((i) => ({
+export function describeInputs(g: Graph, used?: ReadonlySet<string>): CompiledInput[] {
+  const inputs = used === undefined ? g.inputs : g.inputs.filter((i) => used.has(i.tensor.name));
+  return inputs.map((i) => ({
     name: i.tensor.name,
     shape: i.tensor.shape,
     dtype: i.tensor.dtype,
@@ -93,6 +111,12 @@ export function compileTraining(g: Graph, loss: Tensor, options: TrainingCompile
     outputs,
     optimizer: options.optimizer,
     graph: g,
+    parts: {
+      loss,
+      gradients: new Map(params.map((p, i) => [p.name, grads[i]])),
+      extraOutputs: options.extraOutputs ?? {},
+      update: { clipGradNorm: options.clipGradNorm, decays: options.decays },
+    },
   };
 }
 

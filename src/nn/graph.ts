@@ -131,6 +131,11 @@ export class Graph {
   readonly outputs: GraphOutput[] = [];
   readonly initializers: TensorProtoJson[] = [];
   readonly tape: TapeEntry[] = [];
+  /**
+   * How each loss built with the engine's losses reduced over the batch ('mean', 'sum', or
+   * 'weightedMean' with sample weights): a data-parallel step combines its shards' gradients by it.
+   */
+  readonly lossReductions: ('mean' | 'sum' | 'weightedMean')[] = [];
   private readonly usedNames = new Set<string>();
   private readonly counters = new Map<string, number>();
   private readonly scopes: string[] = [];

@@ -63,7 +63,14 @@ export { decodeModel } from './onnx/proto.ts';
 export { OrtSession } from './runtime/ort-session.ts';
 export type { OrtSessionOptions } from './runtime/ort-session.ts';
 export { TrainingSession } from './runtime/training-session.ts';
-export type { StepResult, OptimizerSnapshot, TrainingSessionOptions } from './runtime/training-session.ts';
+export type {
+  StepResult,
+  OptimizerSnapshot,
+  Parallelism,
+  TrainingSessionOptions,
+} from './runtime/training-session.ts';
+export { compileDataParallel, shardBounds } from './data-parallel.ts';
+export type { DataParallelPlan, ParameterGroup } from './data-parallel.ts';
 export { InferenceSession } from './runtime/inference-session.ts';
 export type { Feeds, FeedValue } from './runtime/feeds.ts';
 export { initParameters, selectParameters, parameterSpecs } from './runtime/parameters.ts';

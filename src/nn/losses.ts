@@ -35,6 +35,9 @@ function checkBatchVector(op: string, v: Tensor, batch: Tensor): void {
 /** Reduce per-sample losses [batch] with optional weights. */
 export function reduceLoss(perSample: Tensor, weights: Tensor | undefined, reduction: Reduction): Tensor {
   const weighted = weights === undefined ? perSample : mul(perSample, weights);
+  perSample.graph.lossReductions.push(
+    reduction === 'weightedMean' && weights === undefined ? 'mean' : reduction,
+  );
   switch (reduction) {
     case 'sum':
       return reduceSum(weighted);

@@ -117,6 +117,7 @@ export abstract class NeuralClassifier implements Classifier {
     const session = new TrainingSession(compiled.training, start, {
       threads: this.training.threads,
       spinning: this.training.spinning,
+      parallelism: this.training.parallelism,
       rng: ctx.rng.fork('dropout'),
       weightDecay: ctx.weightDecayOverride ?? this.training.weightDecay,
     });

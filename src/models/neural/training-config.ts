@@ -4,6 +4,7 @@
 import { BiasloopError } from '../../core/errors.ts';
 import type { Optimizer } from '../../nn/optimizers.ts';
 import { adam, adamw, sgd, validateOptimizer } from '../../nn/optimizers.ts';
+import type { Parallelism } from '../../nn/runtime/training-session.ts';
 import type { LearningRateSchedule } from '../../nn/schedule.ts';
 
 export interface TrainingConfig {
@@ -16,8 +17,14 @@ export interface TrainingConfig {
   readonly weightDecay: number;
   readonly schedule: LearningRateSchedule;
   readonly clipGradNorm?: number;
-  /** ORT intra-op threads for this model (1: reproducible, and right for one model per worker). */
+  /** Threads for this model (1: right for one model per worker); `parallelism` says how they are used. */
   readonly threads: number;
+  /**
+   * With threads > 1: 'intra-op' (default) runs one session whose operators use `threads` ORT
+   * threads; 'data' trains data-parallel, each batch split by rows over `threads` single-threaded
+   * sessions (reproducible for a given thread count; equal to one thread up to rounding).
+   */
+  readonly parallelism?: Parallelism;
   /**
    * Let idle intra-op threads spin-wait (ORT's default, fastest on a quiet machine); false makes them
    * sleep, better when the cores are shared with other busy processes. Only matters with threads > 1.
@@ -47,6 +54,13 @@ export function resolveTraining(
   };
   positiveInt('batchSize', c.batchSize);
   positiveInt('threads', c.threads);
+  if (c.parallelism !== undefined && c.parallelism !== 'intra-op' && c.parallelism !== 'data') {
+    throw new BiasloopError(
+      'usage',
+      `parallelism '${String(c.parallelism)}' must be 'intra-op' or 'data'`,
+      { field: 'parallelism' },
+    );
+  }
   if (!(Number.isInteger(c.epochs) && c.epochs >= 0)) {
     throw new BiasloopError('usage', `epochs ${c.epochs} must be a non-negative integer`, {
       field: 'epochs',
