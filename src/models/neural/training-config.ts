@@ -55,11 +55,9 @@ export function resolveTraining(
   positiveInt('batchSize', c.batchSize);
   positiveInt('threads', c.threads);
   if (c.parallelism !== undefined && c.parallelism !== 'intra-op' && c.parallelism !== 'data') {
-    throw new BiasloopError(
-      'usage',
-      `parallelism '${String(c.parallelism)}' must be 'intra-op' or 'data'`,
-      { field: 'parallelism' },
-    );
+    throw new BiasloopError('usage', `parallelism '${String(c.parallelism)}' must be 'intra-op' or 'data'`, {
+      field: 'parallelism',
+    });
   }
   if (!(Number.isInteger(c.epochs) && c.epochs >= 0)) {
     throw new BiasloopError('usage', `epochs ${c.epochs} must be a non-negative integer`, {
