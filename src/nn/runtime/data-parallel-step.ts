@@ -3,9 +3,9 @@
  * 1…K−1 on worker threads, each a single-threaded session of the gradient model; then the update
  * model combines the gradients and applies the optimizer on the calling thread.
  *
- * The step stays synchronous (the model contracts are): the caller posts each worker its rows, runs
- * its own, then blocks on a shared control word until every worker has written its gradients to
- * shared memory. Parameters reach the workers through shared memory as well, copied once per step.
+ * The step stays synchronous (the model contracts are): the caller posts each worker its rows (on a
+ * port, then wakes it through a shared control word), runs its own, then blocks on another control
+ * word until every worker has written its gradients to shared memory. Parameters reach the workers through shared memory as well, copied once per step.
  * Workers are unref'd, so an undisposed session does not keep the process alive.
  *
  * This class owns the parameters and optimizer state, as one flat vector per parameter group (the
@@ -26,7 +26,14 @@ import type { OrtTensor } from './ort-session.ts';
 import { OrtSession } from './ort-session.ts';
 import type { FloatArray } from './parameters.ts';
 import type { ShardFeed, ShardJob, ShardWorkerData, SharedSlice } from './shard-worker-task.ts';
-import { CONTROL_DONE, CONTROL_STATUS, floatView } from './shard-worker-task.ts';
+import {
+  CONTROL_DONE,
+  CONTROL_POSTED,
+  CONTROL_STATUS,
+  CONTROL_STOP,
+  CONTROL_WORDS,
+  floatView,
+} from './shard-worker-task.ts';
 
 export const SHARD_WORKER_FILE = fileURLToPath(new URL('./shard-worker.js', import.meta.url));
 
@@ -124,7 +131,7 @@ export class DataParallelStep {
     for (let k = 1; k < plan.shards; k++) {
       const gradientBuffer = new SharedArrayBuffer(total * bytes);
       const scalarBuffer = new SharedArrayBuffer(this.scalarNames.length * 8);
-      const controlBuffer = new SharedArrayBuffer(8);
+      const controlBuffer = new SharedArrayBuffer(CONTROL_WORDS * 4);
       const { port1, port2 } = new MessageChannel();
       const workerData: ShardWorkerData = {
         model: plan.gradient.bytes,
@@ -265,10 +272,12 @@ export class DataParallelStep {
       if (bounds[k + 1] === bounds[k]) return;
       const feeds = shardFeeds(k);
       const job: ShardJob = { seq, feeds };
-      remote.worker.postMessage(
+      remote.port.postMessage(
         job,
         feeds.filter((f) => f.data.buffer instanceof ArrayBuffer).map((f) => f.data.buffer as ArrayBuffer),
       );
+      Atomics.store(remote.control, CONTROL_POSTED, seq);
+      Atomics.notify(remote.control, CONTROL_POSTED);
     });
 
     const localFeeds: Record<string, OrtTensor> = { ...this.paramViews };
@@ -353,6 +362,8 @@ export class DataParallelStep {
     this.local.dispose();
     this.updater.dispose();
     for (const remote of this.remotes) {
+      Atomics.store(remote.control, CONTROL_STOP, 1);
+      Atomics.notify(remote.control, CONTROL_POSTED);
       remote.port.close();
       void remote.worker.terminate();
     }

@@ -8,9 +8,16 @@ import type { MessagePort } from 'node:worker_threads';
 import type { FloatType } from '../graph.ts';
 import { OrtSession, OrtTensor } from './ort-session.ts';
 
-/** Control words: [0] the last finished job's sequence number, [1] its status (0 ok, 1 failed). */
+/**
+ * Control words shared with the coordinator: [0] the last finished job's sequence number, [1] its
+ * status (0 ok, 1 failed), [2] the last posted job's sequence number, [3] stop (1: leave the loop).
+ * The loop itself is in shard-worker.js, so a worker that failed to start still answers.
+ */
 export const CONTROL_DONE = 0;
 export const CONTROL_STATUS = 1;
+export const CONTROL_POSTED = 2;
+export const CONTROL_STOP = 3;
+export const CONTROL_WORDS = 4;
 
 export interface SharedSlice {
   readonly name: string;
@@ -32,7 +39,7 @@ export interface ShardWorkerData {
   readonly scalars: readonly string[];
   readonly scalarBuffer: SharedArrayBuffer;
   readonly control: SharedArrayBuffer;
-  /** Carries the message of a failed job back to the coordinator. */
+  /** Carries jobs to the worker and the message of a failed job back. */
   readonly port: MessagePort;
 }
 
@@ -46,10 +53,6 @@ export interface ShardFeed {
 export interface ShardJob {
   readonly seq: number;
   readonly feeds: readonly ShardFeed[];
-}
-
-export interface ParentPort {
-  on(event: 'message', listener: (job: ShardJob) => void): void;
 }
 
 /** A float view of `size` elements at element `offset` of shared memory. */
@@ -68,43 +71,41 @@ function sizeOf(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);
 }
 
-export function startShardWorker(data: ShardWorkerData, parent: ParentPort): void {
+/**
+ * Build the worker's job handler: it runs one shard and returns undefined, or the error message.
+ * Parameters are copied from shared memory into one private array per group (ORT does not take views
+ * of shared memory); each parameter is a view into it.
+ */
+export function createShardHandler(data: ShardWorkerData): (job: ShardJob) => string | undefined {
   const session = new OrtSession(data.model, { threads: 1 });
-  const control = new Int32Array(data.control);
   const scalarsOut = new Float64Array(data.scalarBuffer);
-  // ORT does not take views of shared memory, so parameters are copied into private arrays.
-  const parameters = data.parameters.map((p) => {
-    const size = sizeOf(p.shape);
-    const shared = floatView(data.floatType, data.parameterBuffer, p.offset, size);
-    const own = data.floatType === 'float64' ? new Float64Array(size) : new Float32Array(size);
-    return { name: p.name, shared, own, tensor: new OrtTensor(data.floatType, own, [...p.shape]) };
-  });
+  const total = data.parameterBuffer.byteLength / (data.floatType === 'float64' ? 8 : 4);
+  const shared = floatView(data.floatType, data.parameterBuffer, 0, total);
+  const own = data.floatType === 'float64' ? new Float64Array(total) : new Float32Array(total);
+  const parameters: Record<string, OrtTensor> = {};
+  for (const p of data.parameters) {
+    const view = own.subarray(p.offset, p.offset + sizeOf(p.shape));
+    parameters[p.name] = new OrtTensor(data.floatType, view, [...p.shape]);
+  }
   const gradients = data.gradients.map((g) => ({
     name: g.name,
     shared: floatView(data.floatType, data.gradientBuffer, g.offset, sizeOf(g.shape)),
   }));
   const fetch = [...data.scalars, ...data.gradients.map((g) => g.name)];
 
-  parent.on('message', (job) => {
-    let status = 0;
+  return (job) => {
     try {
-      const feeds: Record<string, OrtTensor> = {};
-      for (const p of parameters) {
-        p.own.set(p.shared);
-        feeds[p.name] = p.tensor;
-      }
+      own.set(shared);
+      const feeds: Record<string, OrtTensor> = { ...parameters };
       for (const f of job.feeds) feeds[f.name] = new OrtTensor(f.type, f.data, [...f.dims]);
       const out = session.run(feeds, fetch);
       data.scalars.forEach((name, i) => {
         scalarsOut[i] = Number((out[name].data as Float32Array | Float64Array)[0]);
       });
       for (const g of gradients) g.shared.set(out[g.name].data as Float32Array | Float64Array);
+      return undefined;
     } catch (e) {
-      status = 1;
-      data.port.postMessage({ seq: job.seq, message: e instanceof Error ? e.message : String(e) });
+      return e instanceof Error ? e.message : String(e);
     }
-    Atomics.store(control, CONTROL_STATUS, status);
-    Atomics.store(control, CONTROL_DONE, job.seq);
-    Atomics.notify(control, CONTROL_DONE);
-  });
+  };
 }
