@@ -4,7 +4,7 @@
  * by the loss's reduction, one optimizer update on flat parameter vectors.
  *
  * Oracle: the fused one-thread step. In float64 the two differ only by summation order, so after
- * several Adam steps (weight decay on some parameters, clipping, dropout, uneven and empty shards)
+ * several Adam, AdamW and SGD steps (weight decay on some parameters, clipping, dropout, uneven and empty shards)
  * parameters, optimizer states, losses and gradient norms agree to ~1e-12; a float32 CNN agrees to
  * float32 rounding. Data-parallel runs are also bit-for-bit reproducible.
  */
@@ -15,6 +15,7 @@ import type { CompiledModel, Feeds, Optimizer, ParameterValues } from '../../src
 import {
   Graph,
   adam,
+  adamw,
   compileDataParallel,
   compileTraining,
   dense,
@@ -121,7 +122,10 @@ describe('data-parallel training step', () => {
 
   for (const [label, optimizer] of [
     ['Adam with weight decay', adam({ weightDecay: 0.01 })],
+    ['AdamW', adamw({ weightDecay: 0.05 })],
     ['SGD with momentum', sgd({ momentum: 0.9, weightDecay: 0.01 })],
+    ['SGD with Nesterov momentum', sgd({ momentum: 0.8, nesterov: true })],
+    ['plain SGD', sgd()],
   ] as const) {
     it(`${label}: 2 and 3 shards equal the fused step to rounding (float64, dropout, clipping)`, () => {
       const fused = trainMlp(optimizer, 1, 'intra-op');
