@@ -3,18 +3,15 @@
  * 1…K−1 on worker threads, each a single-threaded session of the gradient model; then the update
  * model combines the gradients and applies the optimizer on the calling thread.
  *
- * The step stays synchronous (the model contracts are): the caller posts each worker its rows (on a
- * port, then wakes it through a shared control word), runs its own, then blocks on another control
- * word until every worker has written its gradients to shared memory. Parameters reach the workers through shared memory as well, copied once per step.
+ * The step stays synchronous (the model contracts are): the caller posts each worker its rows
+ * (sync-worker.ts), runs its own, then blocks until every worker has written its gradients to shared
+ * memory. Parameters reach the workers through shared memory as well, copied once per step.
  * Workers are unref'd, so an undisposed session does not keep the process alive.
  *
  * This class owns the parameters and optimizer state, as one flat vector per parameter group (the
  * update model's layout); the gradient model reads each parameter as a view into its group's vector.
  * `load` and `parameters` / `states` convert from and to the fused step's per-parameter names.
  */
-import { fileURLToPath } from 'node:url';
-import type { MessagePort } from 'node:worker_threads';
-import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { Rng } from '../../core/rng.ts';
 import type { CompiledInput } from '../compile.ts';
 import type { DataParallelPlan, ParameterGroup } from '../data-parallel.ts';
@@ -26,24 +23,11 @@ import type { OrtTensor } from './ort-session.ts';
 import { OrtSession } from './ort-session.ts';
 import type { FloatArray } from './parameters.ts';
 import type { ShardFeed, ShardJob, ShardWorkerData, SharedSlice } from './shard-worker-task.ts';
-import {
-  CONTROL_DONE,
-  CONTROL_POSTED,
-  CONTROL_STATUS,
-  CONTROL_STOP,
-  CONTROL_WORDS,
-  floatView,
-} from './shard-worker-task.ts';
-
-export const SHARD_WORKER_FILE = fileURLToPath(new URL('./shard-worker.js', import.meta.url));
-
-/** How long the calling thread waits for a shard before giving up (a step, not a whole fit). */
-const DEFAULT_SHARD_TIMEOUT_MS = 10 * 60 * 1000;
+import { floatView } from './shard-worker-task.ts';
+import { SyncWorker } from './sync-worker.ts';
 
 interface RemoteShard {
-  readonly worker: Worker;
-  readonly port: MessagePort;
-  readonly control: Int32Array;
+  readonly worker: SyncWorker;
   readonly scalars: Float64Array;
   /** This shard's flat gradient per group, copied out of shared memory, as update-model inputs. */
   readonly gradients: { shared: FloatArray; own: FloatArray; tensor: OrtTensor }[];
@@ -90,12 +74,9 @@ export class DataParallelStep {
   private readonly scalarNames: string[];
   private readonly localFetch: string[];
   private readonly updateFetch: string[];
-  private readonly timeoutMs: number;
-  private seq = 0;
 
-  constructor(plan: DataParallelPlan, options: { timeoutMs?: number } = {}) {
+  constructor(plan: DataParallelPlan) {
     this.plan = plan;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_SHARD_TIMEOUT_MS;
     const floatType = plan.gradient.floatType;
     this.floatType = floatType;
     this.local = new OrtSession(plan.gradient.bytes, { threads: 1 });
@@ -131,8 +112,6 @@ export class DataParallelStep {
     for (let k = 1; k < plan.shards; k++) {
       const gradientBuffer = new SharedArrayBuffer(total * bytes);
       const scalarBuffer = new SharedArrayBuffer(this.scalarNames.length * 8);
-      const controlBuffer = new SharedArrayBuffer(CONTROL_WORDS * 4);
-      const { port1, port2 } = new MessageChannel();
       const workerData: ShardWorkerData = {
         model: plan.gradient.bytes,
         floatType,
@@ -142,16 +121,11 @@ export class DataParallelStep {
         gradientBuffer,
         scalars: this.scalarNames,
         scalarBuffer,
-        control: controlBuffer,
-        port: port2,
       };
-      const worker = new Worker(SHARD_WORKER_FILE, { workerData, transferList: [port2] });
-      worker.unref();
-      port1.unref();
       this.remotes.push({
-        worker,
-        port: port1,
-        control: new Int32Array(controlBuffer),
+        worker: new SyncWorker('nn/runtime/shard-worker-task', workerData, {
+          label: `data-parallel shard ${k}`,
+        }),
         scalars: new Float64Array(scalarBuffer),
         gradients: gradientSlices.map((gs) => {
           const own = newFloats(floatType, gs.shape[0]);
@@ -243,7 +217,6 @@ export class DataParallelStep {
     const plan = this.plan;
     const rows = bindings[plan.batchDim];
     const bounds = shardBounds(rows, plan.shards);
-    const seq = ++this.seq;
 
     // Whole-batch tensors (random ones drawn exactly as the fused step draws them), then split.
     const whole: { name: string; tensor: OrtTensor; split: boolean }[] = [];
@@ -267,17 +240,16 @@ export class DataParallelStep {
       }));
 
     this.groupParams.forEach((t, i) => this.parameterShared[i].set(t.data as FloatArray));
+    const posted: number[] = [];
     this.remotes.forEach((remote, i) => {
       const k = i + 1;
       if (bounds[k + 1] === bounds[k]) return;
       const feeds = shardFeeds(k);
-      const job: ShardJob = { seq, feeds };
-      remote.port.postMessage(
+      const job: ShardJob = { feeds };
+      posted[i] = remote.worker.post(
         job,
         feeds.filter((f) => f.data.buffer instanceof ArrayBuffer).map((f) => f.data.buffer as ArrayBuffer),
       );
-      Atomics.store(remote.control, CONTROL_POSTED, seq);
-      Atomics.notify(remote.control, CONTROL_POSTED);
     });
 
     const localFeeds: Record<string, OrtTensor> = { ...this.paramViews };
@@ -295,7 +267,7 @@ export class DataParallelStep {
     this.remotes.forEach((remote, i) => {
       const k = i + 1;
       const empty = bounds[k + 1] === bounds[k];
-      if (!empty) this.await(remote, seq, k);
+      if (!empty) remote.worker.wait(posted[i]);
       plan.groups.forEach((gr, j) => {
         const g = remote.gradients[j];
         if (empty) g.own.fill(0);
@@ -331,41 +303,9 @@ export class DataParallelStep {
     return { loss, values, gradNorm: Number((out.grad_norm.data as FloatArray)[0]) };
   }
 
-  private await(remote: RemoteShard, seq: number, shard: number): void {
-    const deadline = Date.now() + this.timeoutMs;
-    for (;;) {
-      const done = Atomics.load(remote.control, CONTROL_DONE);
-      if (done === seq) break;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(
-          `data-parallel shard ${shard} did not finish step ${seq} within ${this.timeoutMs} ms`,
-        );
-      }
-      Atomics.wait(remote.control, CONTROL_DONE, done, Math.min(left, 1000));
-    }
-    if (Atomics.load(remote.control, CONTROL_STATUS) !== 0) {
-      let message = 'unknown error';
-      for (
-        let m = receiveMessageOnPort(remote.port);
-        m !== undefined;
-        m = receiveMessageOnPort(remote.port)
-      ) {
-        const report = m.message as { seq: number; message: string };
-        if (report.seq === seq) message = report.message;
-      }
-      throw new Error(`data-parallel shard ${shard} failed at step ${seq}: ${message}`);
-    }
-  }
-
   dispose(): void {
     this.local.dispose();
     this.updater.dispose();
-    for (const remote of this.remotes) {
-      Atomics.store(remote.control, CONTROL_STOP, 1);
-      Atomics.notify(remote.control, CONTROL_POSTED);
-      remote.port.close();
-      void remote.worker.terminate();
-    }
+    for (const remote of this.remotes) remote.worker.dispose();
   }
 }

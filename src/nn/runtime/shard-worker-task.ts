@@ -1,23 +1,10 @@
 /**
- * The shard worker of a data-parallel training step (data-parallel-step.ts): one single-threaded
- * session of the gradient model. Per job it reads the current parameters from shared memory, runs
- * its rows, writes the gradients and scalar outputs back to shared memory and signals completion
- * through the control word the coordinating thread waits on.
+ * The shard worker of a data-parallel training step (data-parallel-step.ts), run by sync-worker.ts:
+ * one single-threaded session of the gradient model. Per job it reads the current parameters from
+ * shared memory, runs its rows and writes the gradients and scalar outputs back to shared memory.
  */
-import type { MessagePort } from 'node:worker_threads';
 import type { FloatType } from '../graph.ts';
 import { OrtSession, OrtTensor } from './ort-session.ts';
-
-/**
- * Control words shared with the coordinator: [0] the last finished job's sequence number, [1] its
- * status (0 ok, 1 failed), [2] the last posted job's sequence number, [3] stop (1: leave the loop).
- * The loop itself is in shard-worker.js, so a worker that failed to start still answers.
- */
-export const CONTROL_DONE = 0;
-export const CONTROL_STATUS = 1;
-export const CONTROL_POSTED = 2;
-export const CONTROL_STOP = 3;
-export const CONTROL_WORDS = 4;
 
 export interface SharedSlice {
   readonly name: string;
@@ -38,9 +25,6 @@ export interface ShardWorkerData {
   /** Scalar outputs (the loss first), one float64 each in `scalarBuffer`. */
   readonly scalars: readonly string[];
   readonly scalarBuffer: SharedArrayBuffer;
-  readonly control: SharedArrayBuffer;
-  /** Carries jobs to the worker and the message of a failed job back. */
-  readonly port: MessagePort;
 }
 
 export interface ShardFeed {
@@ -51,7 +35,6 @@ export interface ShardFeed {
 }
 
 export interface ShardJob {
-  readonly seq: number;
   readonly feeds: readonly ShardFeed[];
 }
 
@@ -72,11 +55,12 @@ function sizeOf(shape: readonly number[]): number {
 }
 
 /**
- * Build the worker's job handler: it runs one shard and returns undefined, or the error message.
+ * The worker's job handler (run by sync-worker.ts): it runs one shard, leaving its results in shared
+ * memory, and throws on failure.
  * Parameters are copied from shared memory into one private array per group (ORT does not take views
  * of shared memory); each parameter is a view into it.
  */
-export function createShardHandler(data: ShardWorkerData): (job: ShardJob) => string | undefined {
+export function createHandler(data: ShardWorkerData): (job: ShardJob) => undefined {
   const session = new OrtSession(data.model, { threads: 1 });
   const scalarsOut = new Float64Array(data.scalarBuffer);
   const total = data.parameterBuffer.byteLength / (data.floatType === 'float64' ? 8 : 4);
@@ -94,18 +78,14 @@ export function createShardHandler(data: ShardWorkerData): (job: ShardJob) => st
   const fetch = [...data.scalars, ...data.gradients.map((g) => g.name)];
 
   return (job) => {
-    try {
-      own.set(shared);
-      const feeds: Record<string, OrtTensor> = { ...parameters };
-      for (const f of job.feeds) feeds[f.name] = new OrtTensor(f.type, f.data, [...f.dims]);
-      const out = session.run(feeds, fetch);
-      data.scalars.forEach((name, i) => {
-        scalarsOut[i] = Number((out[name].data as Float32Array | Float64Array)[0]);
-      });
-      for (const g of gradients) g.shared.set(out[g.name].data as Float32Array | Float64Array);
-      return undefined;
-    } catch (e) {
-      return e instanceof Error ? e.message : String(e);
-    }
+    own.set(shared);
+    const feeds: Record<string, OrtTensor> = { ...parameters };
+    for (const f of job.feeds) feeds[f.name] = new OrtTensor(f.type, f.data, [...f.dims]);
+    const out = session.run(feeds, fetch);
+    data.scalars.forEach((name, i) => {
+      scalarsOut[i] = Number((out[name].data as Float32Array | Float64Array)[0]);
+    });
+    for (const g of gradients) g.shared.set(out[g.name].data as Float32Array | Float64Array);
+    return undefined;
   };
 }

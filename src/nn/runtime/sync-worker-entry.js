@@ -1,0 +1,59 @@
+// Entry module of a synchronous-job worker thread (sync-worker.ts). From the sources, worker threads
+// start without the TypeScript loader, so register tsx here (as bin/biasloop.js does); from the
+// compiled dist/, load the compiled task module.
+//
+// The worker serves jobs in a blocking loop on shared control words instead of its event loop: the
+// coordinator posts a job on the port, bumps the "posted" word and wakes this thread with
+// Atomics.notify, which is quicker than waking an event loop. A result (if any) goes back on the port
+// before the "done" word is bumped. A worker that failed to start answers every job with that error,
+// so the coordinator fails fast instead of waiting.
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+
+const DONE = 0;
+const STATUS = 1;
+const POSTED = 2;
+const STOP = 3;
+
+const compiled = import.meta.url.endsWith('/dist/nn/runtime/sync-worker-entry.js');
+let handle;
+try {
+  if (!compiled) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  const task = new URL(`../../${workerData.task}${compiled ? '.js' : '.ts'}`, import.meta.url);
+  const { createHandler } = await import(task.href);
+  handle = createHandler(workerData.data);
+} catch (error) {
+  const message = `the worker could not start: ${error instanceof Error ? error.message : String(error)}`;
+  handle = () => {
+    throw new Error(message);
+  };
+}
+
+const control = new Int32Array(workerData.control);
+const port = workerData.port;
+let last = 0;
+while (Atomics.load(control, STOP) === 0) {
+  if (Atomics.load(control, POSTED) === last) {
+    // Bounded waits, so a stop request is seen even without a wake-up.
+    Atomics.wait(control, POSTED, last, 200);
+    continue;
+  }
+  const received = receiveMessageOnPort(port);
+  if (received === undefined) continue;
+  const { seq, job } = received.message;
+  let status = 0;
+  try {
+    const answer = handle(job);
+    if (answer !== undefined) port.postMessage({ seq, result: answer.result }, answer.transfer ?? []);
+  } catch (error) {
+    status = 1;
+    port.postMessage({ seq, message: error instanceof Error ? error.message : String(error) });
+  }
+  Atomics.store(control, STATUS, status);
+  Atomics.store(control, DONE, seq);
+  Atomics.notify(control, DONE);
+  last = seq;
+}
+port.close();
