@@ -7,7 +7,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { threadId } from 'node:worker_threads';
 import { DataCache } from '../data/real.ts';
-import { serializeError, type WireError } from './error-wire.ts';
+import { serializeError, type WireError } from '../core/error-wire.ts';
 import { executeRunLocally } from './local-run.ts';
 import type { RunProgress, RunReport, RunTask } from './scheduler.ts';
 

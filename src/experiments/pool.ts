@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { BiasloopError } from '../core/errors.ts';
-import { deserializeError } from './error-wire.ts';
+import { deserializeError } from '../core/error-wire.ts';
 import type { PoolMessage, PoolTask } from './pool-task.ts';
 import type { RunHooks, RunReport, RunTask, Scheduler } from './scheduler.ts';
 

@@ -12,7 +12,10 @@
  * - `evaluate` / `logProbs`: held-out log-likelihood with sliding windows (stride context/2 by
  *   default), in nats, bits per token and bits per character.
  * - `generate` / `generateText`: greedy, temperature, top-k, top-p and beam search over a KV cache
- *   (neural/lm-generation.ts, neural/token-decoder.ts).
+ *   (neural/lm-generation.ts, neural/token-decoder.ts). With `training: { threads: N, parallelism:
+ *   'data' }` the prompts are split into N parts, each continued by a single-threaded runtime (the
+ *   first on the calling thread, the others on worker threads: neural/lm-generate-task.ts); every
+ *   prompt draws from its own stream, so the continuations equal a one-thread call's.
  * - `exportState` / `importState` / `fromState`: weights, optimizer state, architecture and tokenizer;
  *   a state of another architecture or tokenizer is a clear `checkpoint` error. `exportOnnx`: the
  *   forward graph (ids [batch, time] int64 → logits [batch, time, V]) with its weights.
@@ -23,6 +26,8 @@ import type { CompiledModel } from '../nn/compile.ts';
 import { compileInference, compileTraining } from '../nn/compile.ts';
 import { exportOnnx } from '../nn/export.ts';
 import { Graph } from '../nn/graph.ts';
+import { shardBounds } from '../nn/data-parallel.ts';
+import { SyncWorker } from '../nn/runtime/sync-worker.ts';
 import type { ParameterValues } from '../nn/runtime/parameters.ts';
 import {
   checkParameters,
@@ -41,14 +46,16 @@ import type { EvaluateOptions } from './neural/lm-scoring.ts';
 import { scoreDocuments } from './neural/lm-scoring.ts';
 import { trainWindows } from './neural/lm-training.ts';
 import type { GenerateOptions } from './neural/lm-generation.ts';
-import { generateTokens } from './neural/lm-generation.ts';
-import { LmRuntime } from './neural/lm-runtime.ts';
+import { checkGenerateOptions, generateTokens } from './neural/lm-generation.ts';
+import type { LmGenerateJob, LmGenerateWorkerData } from './neural/lm-generate-task.ts';
+import { LM_GENERATE_TASK } from './neural/lm-generate-task.ts';
+import { LmRuntime, compileDecoderModels } from './neural/lm-runtime.ts';
 import type { DecoderOptions } from './neural/token-decoder.ts';
 import { TokenDecoder } from './neural/token-decoder.ts';
 import type { TrainingConfig } from './neural/training-config.ts';
 import { DEFAULT_TRAINING, optimizerOf, resolveTraining, scaledEpochs } from './neural/training-config.ts';
 import type { TransformerArchitecture } from './neural/transformer-network.ts';
-import { buildForward, buildPrefill, buildStep, buildTrainingLoss } from './neural/transformer-network.ts';
+import { buildForward, buildTrainingLoss } from './neural/transformer-network.ts';
 import { fingerprintOf, metaJson, packWeights, unpackWeights } from './neural/weights.ts';
 import type { FitContext, FitReport, ModelState } from './types.ts';
 import { assertStateMatches } from './types.ts';
@@ -112,6 +119,10 @@ export class TransformerLm implements LanguageModel {
   private params?: ParameterValues;
   private optimizer?: OptimizerSnapshot;
   private runtime?: LmRuntime;
+  /** Bumped whenever the weights change, so generation workers know when to take new ones. */
+  private weightsVersion = 0;
+  /** Generation workers (data parallelism) and the weights version each holds. */
+  private generationWorkers: { worker: SyncWorker; version: number }[] = [];
 
   constructor(options: TransformerLmOptions = {}) {
     this.tokenizer = options.tokenizer ?? new CharTokenizer();
@@ -174,10 +185,7 @@ export class TransformerLm implements LanguageModel {
       clipGradNorm: this.training.clipGradNorm,
       decays,
     });
-    const p = new Graph({ training: false });
-    const prefill = compileInference(p, buildPrefill(p, a));
-    const s = new Graph({ training: false });
-    const step = compileInference(s, buildStep(s, a));
+    const { prefill, step } = compileDecoderModels(a);
     const f = new Graph({ training: false });
     const forward = compileInference(f, { logits: buildForward(f, a) });
     this.compiled = { training, prefill, step, forward };
@@ -189,11 +197,23 @@ export class TransformerLm implements LanguageModel {
     if (this.runtime === undefined) {
       const c = this.compile();
       this.runtime = new LmRuntime(this.architecture, c.prefill, c.step, this.params, {
-        threads: this.training.threads,
+        // Data parallelism: one thread here, the others run generation workers.
+        threads: this.dataParallel ? 1 : this.training.threads,
         spinning: this.training.spinning,
       });
     }
     return this.runtime;
+  }
+
+  private get dataParallel(): boolean {
+    return this.training.parallelism === 'data' && this.training.threads > 1;
+  }
+
+  /** The weights changed: the local runtime takes them now, the generation workers with their next job. */
+  private adoptParameters(params: ParameterValues): void {
+    this.params = params;
+    this.weightsVersion++;
+    this.runtime?.setParameters(params);
   }
 
   /** Token ids of `text` (the model's tokenizer). */
@@ -245,9 +265,8 @@ export class TransformerLm implements LanguageModel {
       });
     } finally {
       // On success the trained weights; after a diverged step, the last good ones.
-      this.params = session.parameters();
       this.optimizer = session.optimizerState();
-      this.runtime?.setParameters(this.params);
+      this.adoptParameters(session.parameters());
       session.dispose();
     }
   }
@@ -289,7 +308,57 @@ export class TransformerLm implements LanguageModel {
 
   /** Continue each prompt (text or token ids); returns the new token ids of each. */
   generate(prompts: readonly TextDocument[], options: GenerateOptions, rng: Rng): Int32Array[] {
-    return generateTokens(this.runtimeFor(), tokenizeDocuments(prompts, this.tokenizer), options, rng);
+    const runtime = this.runtimeFor();
+    const ids = tokenizeDocuments(prompts, this.tokenizer);
+    const parts = this.dataParallel ? Math.min(this.training.threads, ids.length) : 1;
+    if (parts < 2) return generateTokens(runtime, ids, options, rng);
+    checkGenerateOptions(options, this.architecture.vocabSize);
+    const bounds = shardBounds(ids.length, parts);
+    const workers = this.generationWorkersFor(parts - 1);
+    const posted = workers.map((w, i) => {
+      const part = i + 1;
+      const job: LmGenerateJob = {
+        version: this.weightsVersion,
+        ...(w.version !== this.weightsVersion ? { parameters: this.params } : {}),
+        prompts: ids.slice(bounds[part], bounds[part + 1]),
+        options,
+        seed: rng.seed,
+        path: rng.path,
+        firstPrompt: bounds[part],
+      };
+      const seq = w.worker.post(job);
+      w.version = this.weightsVersion;
+      return seq;
+    });
+    // Every posted job is waited for, even when another part failed, so none is left in flight.
+    let failure: unknown;
+    const out: Int32Array[] = [];
+    try {
+      out.push(...generateTokens(runtime, ids.slice(0, bounds[1]), options, rng, 0));
+    } catch (e) {
+      failure = e;
+    }
+    workers.forEach((w, i) => {
+      try {
+        out.push(...(w.worker.wait(posted[i]) as Int32Array[]));
+      } catch (e) {
+        w.version = -1; // whatever it holds now, send the weights again
+        failure ??= e;
+      }
+    });
+    if (failure !== undefined) throw failure;
+    return out;
+  }
+
+  private generationWorkersFor(count: number): { worker: SyncWorker; version: number }[] {
+    const data: LmGenerateWorkerData = { architecture: this.architecture };
+    while (this.generationWorkers.length < count) {
+      const worker = new SyncWorker(LM_GENERATE_TASK, data, {
+        label: `${this.kind} generation worker ${this.generationWorkers.length + 1}`,
+      });
+      this.generationWorkers.push({ worker, version: -1 });
+    }
+    return this.generationWorkers.slice(0, count);
   }
 
   /** Continue each text prompt; returns the new text of each. */
@@ -329,9 +398,8 @@ export class TransformerLm implements LanguageModel {
     assertStateMatches(state, this.kind, this.fingerprint);
     const { params, optimizer } = unpackWeights(state);
     checkParameters(parameterSpecs(this.compile().training), params);
-    this.params = params;
     this.optimizer = optimizer.states.size > 0 ? optimizer : undefined;
-    this.runtime?.setParameters(params);
+    this.adoptParameters(params);
   }
 
   /** A model rebuilt from a state's architecture and tokenizer, with its weights (and `training`). */
@@ -380,9 +448,11 @@ export class TransformerLm implements LanguageModel {
     return exportOnnx(model, params, { name: `${this.kind}-${graph}`, fingerprint: this.fingerprint });
   }
 
-  /** Release the inference sessions (they are recreated on demand). */
+  /** Release the inference sessions and generation workers (they are recreated on demand). */
   dispose(): void {
     this.runtime?.dispose();
     this.runtime = undefined;
+    for (const w of this.generationWorkers) w.worker.dispose();
+    this.generationWorkers = [];
   }
 }

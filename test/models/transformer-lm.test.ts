@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession as PublicSession, Tensor as PublicTensor } from 'onnxruntime-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BiasloopError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { loadSotu } from '../../src/data/sotu.ts';
@@ -217,6 +217,77 @@ describe('decoding methods', () => {
     const seen = new Set(draws.map((d) => d[0]));
     expect([...seen].every((t) => allowed.has(t))).toBe(true);
     expect(seen.size).toBe(3);
+  });
+});
+
+describe('generation with data parallelism (threads 2, parallelism data)', () => {
+  const models: TransformerLm[] = [];
+  afterAll(() => {
+    for (const m of models) m.dispose();
+  });
+  const parallel = (from: TransformerLm): TransformerLm => {
+    const m = TransformerLm.fromState(from.exportState(), {
+      ...SMALL.training,
+      threads: 2,
+      parallelism: 'data',
+    });
+    models.push(m);
+    return m;
+  };
+  const prompts = ['The economy', 'We', 'Tonight, I ask the Congress to', 'America', 'Our'];
+
+  it('gives exactly the one-thread continuations: sampling, greedy and beam search, any number of prompts', () => {
+    const dp = parallel(lm);
+    const decodings = [
+      { method: 'sample' as const, temperature: 1, topK: 20, topP: 0.95 },
+      { method: 'greedy' as const },
+      { method: 'beam' as const, width: 3 },
+    ];
+    for (const decoding of decodings) {
+      for (const list of [prompts, prompts.slice(0, 2), prompts.slice(0, 1)]) {
+        const options = { maxNewTokens: 30, decoding, stopToken: lm.tokenizer.newline, batchSize: 2 };
+        const one = lm.generate(list, options, Rng.stream(9, 'dp'));
+        expect(dp.generate(list, options, Rng.stream(9, 'dp'))).toEqual(one);
+      }
+    }
+  });
+
+  it('the worker takes new weights after a fit and after importState', () => {
+    const dp = parallel(lm);
+    const options = { maxNewTokens: 20, decoding: { method: 'sample' as const } };
+    const before = dp.generate(prompts, options, Rng.stream(3, 'w'));
+    dp.fit(texts.slice(120, 150), { rng: Rng.stream(7, 'refit'), warmStart: true });
+    const reference = TransformerLm.fromState(dp.exportState(), SMALL.training);
+    models.push(reference);
+    const after = dp.generate(prompts, options, Rng.stream(3, 'w'));
+    expect(after).not.toEqual(before);
+    expect(after).toEqual(reference.generate(prompts, options, Rng.stream(3, 'w')));
+    dp.importState(lm.exportState());
+    expect(dp.generate(prompts, options, Rng.stream(3, 'w'))).toEqual(before);
+  });
+
+  it('bad input is the same error as on one thread, from either part, and the model keeps working', () => {
+    const dp = parallel(lm);
+    const bad = [lm.encode('We'), Int32Array.of(1, lm.tokenizer.vocabSize + 5)];
+    const errorOf = (f: () => unknown): BiasloopError => {
+      try {
+        f();
+      } catch (e) {
+        return e as BiasloopError;
+      }
+      throw new Error('expected an error');
+    };
+    const options = { maxNewTokens: 5 };
+    const local = errorOf(() => lm.generate(bad, options, Rng.stream(1)));
+    const remote = errorOf(() => dp.generate(bad, options, Rng.stream(1)));
+    expect(remote).toBeInstanceOf(BiasloopError);
+    expect(remote.kind).toBe(local.kind);
+    expect(remote.message).toBe(local.message);
+    const usage = errorOf(() => dp.generate(prompts, { maxNewTokens: -1 }, Rng.stream(1)));
+    expect(usage.kind).toBe('usage');
+    expect(dp.generate(prompts, options, Rng.stream(1))).toEqual(
+      lm.generate(prompts, options, Rng.stream(1)),
+    );
   });
 });
 

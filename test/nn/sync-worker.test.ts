@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BiasloopError } from '../../src/core/errors.ts';
 import { SyncWorker } from '../../src/nn/runtime/sync-worker.ts';
 
 const TASK = '../test/nn/fixtures/sync-echo-task';
@@ -30,6 +31,20 @@ describe('SyncWorker', () => {
     const w = open(TASK);
     expect(() => w.wait(w.post({ x: 7, fail: true }))).toThrow('echo worker failed: refused 7');
     expect(w.wait(w.post({ x: 2 }))).toBe(6);
+  });
+
+  it('rethrows a BiasloopError from the worker as one, with its kind and message', () => {
+    const w = open(TASK);
+    let caught: unknown;
+    try {
+      w.wait(w.post({ x: 4, refuse: true }));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(BiasloopError);
+    expect((caught as BiasloopError).kind).toBe('usage');
+    expect((caught as BiasloopError).message).toBe('x 4 is not allowed');
+    expect(w.wait(w.post({ x: 1 }))).toBe(3);
   });
 
   it('reports a task module that cannot load instead of waiting for it', () => {

@@ -175,12 +175,17 @@ export function chooseToken(
   return order[kept - 1];
 }
 
-/** Continue every prompt (see `GenerateOptions`); returns the new tokens of each prompt. */
+/**
+ * Continue every prompt (see `GenerateOptions`); returns the new tokens of each prompt.
+ * `firstPrompt` is the index of `prompts[0]` in the caller's whole list (its random stream is
+ * `rng.fork('prompt', firstPrompt + i)`), so a list split over threads draws what it draws whole.
+ */
 export function generateTokens(
   runtime: LmRuntime,
   prompts: readonly ArrayLike<number>[],
   options: GenerateOptions,
   rng: Rng,
+  firstPrompt = 0,
 ): Int32Array[] {
   checkGenerateOptions(options, runtime.arch.vocabSize);
   const decoding = options.decoding ?? { method: 'greedy' };
@@ -202,7 +207,7 @@ export function generateTokens(
             chunk,
             options,
             decoding,
-            ids.map((i) => rng.fork('prompt', i)),
+            ids.map((i) => rng.fork('prompt', firstPrompt + i)),
           );
     results.forEach((r, j) => (out[ids[j]] = r));
   }

@@ -5,12 +5,26 @@
  */
 import { BiasloopError } from '../../core/errors.ts';
 import type { CompiledModel } from '../../nn/compile.ts';
+import { compileInference } from '../../nn/compile.ts';
+import { Graph } from '../../nn/graph.ts';
 import { InferenceSession } from '../../nn/runtime/inference-session.ts';
 import type { OrtSessionOptions } from '../../nn/runtime/ort-session.ts';
 import type { ParameterValues } from '../../nn/runtime/parameters.ts';
 import { selectParameters } from '../../nn/runtime/parameters.ts';
 import type { TransformerArchitecture } from './transformer-network.ts';
-import { MASKED, cacheName } from './transformer-network.ts';
+import { MASKED, buildPrefill, buildStep, cacheName } from './transformer-network.ts';
+
+/** The prefill and single-token step graphs of an architecture (what an LmRuntime runs). */
+export function compileDecoderModels(arch: TransformerArchitecture): {
+  prefill: CompiledModel;
+  step: CompiledModel;
+} {
+  const p = new Graph({ training: false });
+  const prefill = compileInference(p, buildPrefill(p, arch));
+  const s = new Graph({ training: false });
+  const step = compileInference(s, buildStep(s, arch));
+  return { prefill, step };
+}
 
 /**
  * Keys and values of every block for a batch of rows: keys transposed, k[b] is

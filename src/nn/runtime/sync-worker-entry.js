@@ -5,8 +5,9 @@
 // The worker serves jobs in a blocking loop on shared control words instead of its event loop: the
 // coordinator posts a job on the port, bumps the "posted" word and wakes this thread with
 // Atomics.notify, which is quicker than waking an event loop. A result (if any) goes back on the port
-// before the "done" word is bumped. A worker that failed to start answers every job with that error,
-// so the coordinator fails fast instead of waiting.
+// before the "done" word is bumped; a failure goes back as a wire error (core/error-wire.ts), so a
+// BiasloopError arrives with its kind. A worker that failed to start answers every job with that
+// error, so the coordinator fails fast instead of waiting.
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 const DONE = 0;
@@ -15,13 +16,19 @@ const POSTED = 2;
 const STOP = 3;
 
 const compiled = import.meta.url.endsWith('/dist/nn/runtime/sync-worker-entry.js');
+const extension = compiled ? '.js' : '.ts';
 let handle;
+let serializeError = (error) => ({
+  biasloop: false,
+  message: error instanceof Error ? error.message : String(error),
+});
 try {
   if (!compiled) {
     const { register } = await import('tsx/esm/api');
     register();
   }
-  const task = new URL(`../../${workerData.task}${compiled ? '.js' : '.ts'}`, import.meta.url);
+  ({ serializeError } = await import(new URL(`../../core/error-wire${extension}`, import.meta.url).href));
+  const task = new URL(`../../${workerData.task}${extension}`, import.meta.url);
   const { createHandler } = await import(task.href);
   handle = createHandler(workerData.data);
 } catch (error) {
@@ -49,7 +56,7 @@ while (Atomics.load(control, STOP) === 0) {
     if (answer !== undefined) port.postMessage({ seq, result: answer.result }, answer.transfer ?? []);
   } catch (error) {
     status = 1;
-    port.postMessage({ seq, message: error instanceof Error ? error.message : String(error) });
+    port.postMessage({ seq, error: serializeError(error) });
   }
   Atomics.store(control, STATUS, status);
   Atomics.store(control, DONE, seq);

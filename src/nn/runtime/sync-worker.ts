@@ -4,7 +4,8 @@
  * its result. Lets synchronous APIs (a training step, `generate`) use a second core without becoming
  * asynchronous. The worker runs `createHandler(data)` from the task module `task` (a path under
  * src/ without extension, e.g. `nn/runtime/shard-worker-task`); the handler returns undefined or
- * `{ result, transfer? }` per job and throws on failure, and the caller's `wait` rethrows the message.
+ * `{ result, transfer? }` per job and throws on failure; the caller's `wait` rethrows a BiasloopError
+ * as it was (same kind and message) and anything else as "`label` failed: message".
  *
  * The worker serves jobs in a blocking loop (sync-worker-entry.js), is unref'd (an undisposed worker does
  * not keep the process alive) and leaves its loop on `dispose`.
@@ -12,6 +13,9 @@
 import { fileURLToPath } from 'node:url';
 import type { MessagePort, Transferable } from 'node:worker_threads';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { BiasloopError } from '../../core/errors.ts';
+import type { WireError } from '../../core/error-wire.ts';
+import { deserializeError } from '../../core/error-wire.ts';
 
 const WORKER_FILE = fileURLToPath(new URL('./sync-worker-entry.js', import.meta.url));
 
@@ -76,12 +80,16 @@ export class SyncWorker {
       Atomics.wait(this.control, DONE, done, Math.min(left, 1000));
     }
     const failed = Atomics.load(this.control, STATUS) !== 0;
-    let answer: { seq: number; result?: unknown; message?: string } | undefined;
+    let answer: { seq: number; result?: unknown; error?: WireError } | undefined;
     for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
-      const message = m.message as { seq: number; result?: unknown; message?: string };
+      const message = m.message as { seq: number; result?: unknown; error?: WireError };
       if (message.seq === seq) answer = message;
     }
-    if (failed) throw new Error(`${this.label} failed: ${answer?.message ?? 'unknown error'}`);
+    if (failed) {
+      const error = deserializeError(answer?.error ?? { biasloop: false, message: 'unknown error' });
+      if (error instanceof BiasloopError) throw error;
+      throw new Error(`${this.label} failed: ${error.message}`);
+    }
     return answer?.result;
   }
 

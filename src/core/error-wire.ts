@@ -2,7 +2,7 @@
  * Errors crossing a thread or a machine: a `BiasloopError` must arrive as a `BiasloopError` (same
  * kind, same one-line message), so the CLI still prints one line and the right exit code.
  */
-import { BiasloopError, type ErrorKind } from '../core/errors.ts';
+import { BiasloopError, type ErrorKind } from './errors.ts';
 
 export interface WireError {
   readonly biasloop: boolean;
