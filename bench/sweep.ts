@@ -6,7 +6,7 @@
  * thread and process start-up (reported separately) is not counted as throughput.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,13 @@ export const SWEEP_BENCH = { runs: 8, n: 20_000, dim: 12, generations: 15, overh
 const BIN = fileURLToPath(new URL('../bin/biasloop.js', import.meta.url));
 const REDIS = '/usr/bin/redis-server';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'biasloop-bench-'));
+/** Every directory the bench writes (~400 MB of checkpoints per sweep); removed when it ends. */
+const tempDirs: string[] = [];
+const tmp = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'biasloop-bench-'));
+  tempDirs.push(dir);
+  return dir;
+};
 
 function sweepSpec(name: string, runs: number, n: number, generations: number): Record<string, unknown> {
   return {
@@ -218,8 +224,22 @@ export async function runSweepBench(): Promise<BenchResult> {
   } finally {
     await pool.close();
     await queue?.close();
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.exitCode !== null || w.signalCode !== null) return resolve();
+            const timer = setTimeout(resolve, 10_000);
+            w.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            w.kill('SIGTERM');
+          }),
+      ),
+    );
     redis?.kill('SIGTERM');
+    for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,8 +1,8 @@
 /** Shared test helpers. */
-import { existsSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 import { createDataset, simpleSchema, type Dataset } from '../src/core/dataset.ts';
 
 /** ../shared beside the repository (or $BIASLOOP_SHARED), if present. */
@@ -17,9 +17,22 @@ if (!SHARED_AVAILABLE) {
   );
 }
 
+const tempDirs: string[] = [];
+
+/**
+ * A fresh directory under the system temp dir, removed when the test file ends (a sweep test writes
+ * hundreds of MB of checkpoints; left behind, repeated runs fill the disk).
+ */
 export function tempDir(prefix = 'biasloop-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
+
+// This module is evaluated once per test file, so the hook runs at the end of each file.
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A small numeric dataset with one protected attribute (two groups). */
 export function smallDataset(x: number[][], y: number[], group: number[]): Dataset {

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CsvParser, readDelimitedRecords, readJsonLinesRecords } from '../../src/analysis/csv-reader.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'biasloop-csv-'));
+const dir = tempDir('biasloop-csv-');
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

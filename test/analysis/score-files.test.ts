@@ -1,13 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers.ts';
 import { describe, expect, it, vi } from 'vitest';
 import { analyzeScoreFile, analyzeScoreFiles } from '../../src/analysis/score-files.ts';
 import { setupNames } from '../../src/analysis/columns.ts';
 import { analysesToCsv, analysesToJson, formatComparison, formatSetup } from '../../src/analysis/report.ts';
 import { main } from '../../src/cli/main.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'biasloop-analyze-'));
+const dir = tempDir('biasloop-analyze-');
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

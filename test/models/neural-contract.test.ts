@@ -4,9 +4,9 @@
  * clear errors for bad input (divergence, wrong image layout, tabular data to an image model,
  * corrupt and foreign checkpoints).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers.ts';
 import { InferenceSession as PublicInferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/core/dataset.ts';
@@ -109,7 +109,7 @@ describe('MLP classifier', () => {
   it('exportState/importState round-trips predictions exactly, through a checkpoint file', () => {
     const mlp = smallMlp();
     mlp.fit(train, { rng: Rng.stream(1, 'mlp') });
-    const dir = mkdtempSync(join(tmpdir(), 'biasloop-nn-'));
+    const dir = tempDir('biasloop-nn-');
     const file = join(dir, 'mlp.ckpt');
     saveCheckpoint(file, mlp.exportState());
     const copy = smallMlp();
@@ -155,7 +155,7 @@ describe('MLP classifier', () => {
     expect(() => new CnnClassifier().importState(mlp.exportState())).toThrow(
       /checkpoint holds a 'mlp' model/,
     );
-    const dir = mkdtempSync(join(tmpdir(), 'biasloop-nn-'));
+    const dir = tempDir('biasloop-nn-');
     const file = join(dir, 'mlp.ckpt');
     saveCheckpoint(file, mlp.exportState());
     const bytes = readFileSync(file);

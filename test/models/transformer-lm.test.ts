@@ -5,9 +5,9 @@
  * beam width 1, top-k 1, top-p → 0, temperature 0); beam search against exhaustive search;
  * sampling determinism; warm starts, resumption and checkpoints; clear errors for bad input.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers.ts';
 import { InferenceSession as PublicSession, Tensor as PublicTensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BiasloopError } from '../../src/core/errors.ts';
@@ -319,7 +319,7 @@ describe('training', () => {
 
     const interrupted = new TransformerLm(SMALL);
     interrupted.fit(docs, { rng: Rng.stream(5, 'a') });
-    const file = join(mkdtempSync(join(tmpdir(), 'biasloop-lm-')), 'lm.ckpt');
+    const file = join(tempDir('biasloop-lm-'), 'lm.ckpt');
     saveCheckpoint(file, interrupted.exportState());
     const resumed = TransformerLm.fromState(loadCheckpoint(file), SMALL.training);
     resumed.fit(docs, { rng: Rng.stream(5, 'b'), warmStart: true });
@@ -350,7 +350,7 @@ describe('training', () => {
 
 describe('checkpoints, export and errors', () => {
   it('round-trips through a checkpoint file: same logits and the same generations', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'biasloop-lm-')), 'lm.ckpt');
+    const file = join(tempDir('biasloop-lm-'), 'lm.ckpt');
     saveCheckpoint(file, lm.exportState());
     const loaded = TransformerLm.fromState(loadCheckpoint(file));
     expect(Array.from(loaded.decoder(['Freedom']).logits())).toEqual(
@@ -380,7 +380,7 @@ describe('checkpoints, export and errors', () => {
     expect(() => TransformerLm.fromState({ ...lm.exportState(), kind: mlp.kind })).toThrow(
       /checkpoint holds a 'mlp' model, not a 'transformer-lm' model/,
     );
-    const file = join(mkdtempSync(join(tmpdir(), 'biasloop-lm-')), 'lm.ckpt');
+    const file = join(tempDir('biasloop-lm-'), 'lm.ckpt');
     saveCheckpoint(file, lm.exportState());
     const bytes = readFileSync(file);
     bytes[bytes.length - 5] ^= 0x40;

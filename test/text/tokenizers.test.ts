@@ -4,9 +4,9 @@
  * clear errors for bad files.
  */
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers.ts';
 import { describe, expect, it } from 'vitest';
 import {
   BpeTokenizer,
@@ -120,7 +120,7 @@ describe('BPE tokenizer', () => {
 
   it('saves and loads (file and JSON) to the same tokenizer', () => {
     const bpe = BpeTokenizer.train(corpus, { vocabSize: 130 });
-    const file = join(mkdtempSync(join(tmpdir(), 'biasloop-tok-')), 'tok.json');
+    const file = join(tempDir('biasloop-tok-'), 'tok.json');
     saveTokenizer(file, bpe);
     const loaded = loadTokenizer(file);
     expect(loaded.kind).toBe('bpe');
@@ -132,7 +132,7 @@ describe('BPE tokenizer', () => {
   });
 
   it('bad files and options are clear errors', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'biasloop-tok-'));
+    const dir = tempDir('biasloop-tok-');
     const file = join(dir, 'bad.json');
     writeFileSync(file, '{nope');
     expect(() => loadTokenizer(file)).toThrow(/bad.json is not valid JSON/);

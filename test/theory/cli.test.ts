@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const tmp = mkdtempSync(join(tmpdir(), 'biasloop-cli-theory-'));
+const tmp = tempDir('biasloop-cli-theory-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function biasloop(...args: string[]): { code: number; stdout: string; stderr: string } {

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../helpers.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/results/layout.ts';
 import { METRIC_CSV_HEADER } from '../../src/results/rows.ts';
@@ -10,7 +10,7 @@ import { runWmle } from '../../src/theory/wmle-run.ts';
 import { runWrightFisher } from '../../src/theory/wright-fisher.ts';
 import { writeTheoryResults } from '../../src/theory/write.ts';
 
-const out = mkdtempSync(join(tmpdir(), 'biasloop-theory-'));
+const out = tempDir('biasloop-theory-');
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('writing theory results through the shared results layout', () => {
