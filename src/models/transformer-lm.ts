@@ -12,10 +12,12 @@
  * - `evaluate` / `logProbs`: held-out log-likelihood with sliding windows (stride context/2 by
  *   default), in nats, bits per token and bits per character.
  * - `generate` / `generateText`: greedy, temperature, top-k, top-p and beam search over a KV cache
- *   (neural/lm-generation.ts, neural/token-decoder.ts). With `training: { threads: N, parallelism:
- *   'data' }` the prompts are split into N parts, each continued by a single-threaded runtime (the
- *   first on the calling thread, the others on worker threads: neural/lm-generate-task.ts); every
- *   prompt draws from its own stream, so the continuations equal a one-thread call's.
+ *   (neural/lm-generation.ts, neural/token-decoder.ts).
+ * - With `training: { threads: N, parallelism: 'data' }`, besides training data-parallel, `generate`
+ *   splits the prompts and `evaluate` / `logProbs` the scoring windows into N parts, each done by a
+ *   single-threaded runtime (the first on the calling thread, the others on worker threads:
+ *   neural/lm-worker-task.ts); every prompt draws from its own stream and every window is scored on
+ *   its own, so the results equal a one-thread call's.
  * - `exportState` / `importState` / `fromState`: weights, optimizer state, architecture and tokenizer;
  *   a state of another architecture or tokenizer is a clear `checkpoint` error. `exportOnnx`: the
  *   forward graph (ids [batch, time] int64 → logits [batch, time, V]) with its weights.
@@ -43,12 +45,12 @@ import type { Tokenizer } from '../text/tokenizer.ts';
 import type { LanguageModel, LmEvaluation, TextDocument } from './language-model.ts';
 import { joinDocuments, tokenizeDocuments } from './neural/lm-data.ts';
 import type { EvaluateOptions } from './neural/lm-scoring.ts';
-import { scoreDocuments } from './neural/lm-scoring.ts';
+import { batchWindows, replayScores, scoreBatches, scoringWindows } from './neural/lm-scoring.ts';
 import { trainWindows } from './neural/lm-training.ts';
 import type { GenerateOptions } from './neural/lm-generation.ts';
 import { checkGenerateOptions, generateTokens } from './neural/lm-generation.ts';
-import type { LmGenerateJob, LmGenerateWorkerData } from './neural/lm-generate-task.ts';
-import { LM_GENERATE_TASK } from './neural/lm-generate-task.ts';
+import type { LmWork, LmWorkerData, LmWorkerJob } from './neural/lm-worker-task.ts';
+import { LM_WORKER_TASK } from './neural/lm-worker-task.ts';
 import { LmRuntime, compileDecoderModels } from './neural/lm-runtime.ts';
 import type { DecoderOptions } from './neural/token-decoder.ts';
 import { TokenDecoder } from './neural/token-decoder.ts';
@@ -121,8 +123,8 @@ export class TransformerLm implements LanguageModel {
   private runtime?: LmRuntime;
   /** Bumped whenever the weights change, so generation workers know when to take new ones. */
   private weightsVersion = 0;
-  /** Generation workers (data parallelism) and the weights version each holds. */
-  private generationWorkers: { worker: SyncWorker; version: number }[] = [];
+  /** Inference workers (data parallelism) and the weights version each holds. */
+  private workers: { worker: SyncWorker; version: number }[] = [];
 
   constructor(options: TransformerLmOptions = {}) {
     this.tokenizer = options.tokenizer ?? new CharTokenizer();
@@ -278,7 +280,7 @@ export class TransformerLm implements LanguageModel {
   logProbs(tokens: ArrayLike<number>, options: EvaluateOptions = {}): Float64Array {
     const [doc] = tokenizeDocuments([tokens], this.tokenizer);
     const out = new Float64Array(Math.max(0, doc.length - 1));
-    scoreDocuments(this.runtimeFor(), [doc], options, (_, position, logp) => (out[position - 1] = logp));
+    this.scoreDocuments([doc], options, (_, position, logp) => (out[position - 1] = logp));
     return out;
   }
 
@@ -288,7 +290,7 @@ export class TransformerLm implements LanguageModel {
     let nll = 0;
     let tokens = 0;
     let characters = 0;
-    scoreDocuments(this.runtimeFor(), docs, options, (d, position, logp) => {
+    this.scoreDocuments(docs, options, (d, position, logp) => {
       nll -= logp;
       tokens++;
       characters += this.tokenizer.tokenText(docs[d][position]).length;
@@ -314,51 +316,106 @@ export class TransformerLm implements LanguageModel {
     if (parts < 2) return generateTokens(runtime, ids, options, rng);
     checkGenerateOptions(options, this.architecture.vocabSize);
     const bounds = shardBounds(ids.length, parts);
-    const workers = this.generationWorkersFor(parts - 1);
-    const posted = workers.map((w, i) => {
-      const part = i + 1;
-      const job: LmGenerateJob = {
-        version: this.weightsVersion,
-        ...(w.version !== this.weightsVersion ? { parameters: this.params } : {}),
+    const results = this.runParts<Int32Array[]>(
+      parts,
+      (part) => ({
+        kind: 'generate',
         prompts: ids.slice(bounds[part], bounds[part + 1]),
         options,
         seed: rng.seed,
         path: rng.path,
         firstPrompt: bounds[part],
+      }),
+      () => generateTokens(runtime, ids.slice(0, bounds[1]), options, rng, 0),
+    );
+    return results.flat();
+  }
+
+  /**
+   * Score every token but the first of each document; with data parallelism the windows are split
+   * into parts of about equal work (tokens run through the model), contiguous in scoring order.
+   */
+  private scoreDocuments(
+    docs: readonly Int32Array[],
+    options: EvaluateOptions,
+    onToken: (doc: number, position: number, logp: number) => void,
+  ): void {
+    const runtime = this.runtimeFor();
+    const { windows, batchSize } = scoringWindows(this.architecture.context, docs, options);
+    const parts = this.dataParallel ? Math.min(this.training.threads, windows.length) : 1;
+    if (parts < 2) {
+      replayScores(windows, scoreBatches(runtime, docs, batchWindows(windows, batchSize)), onToken);
+      return;
+    }
+    const cost = windows.map((w) => w.end - w.start);
+    const total = cost.reduce((a, b) => a + b, 0);
+    const bounds = [0];
+    let done = 0;
+    for (let i = 0; i < windows.length && bounds.length < parts; i++) {
+      done += cost[i];
+      if (done >= (total * bounds.length) / parts) bounds.push(i + 1);
+    }
+    while (bounds.length <= parts) bounds.push(windows.length);
+    const results = this.runParts<Float64Array>(
+      parts,
+      (part) => ({
+        kind: 'score',
+        docs,
+        windows: windows.slice(bounds[part], bounds[part + 1]),
+        batchSize,
+      }),
+      () => scoreBatches(runtime, docs, batchWindows(windows.slice(0, bounds[1]), batchSize)),
+    );
+    const logp = new Float64Array(results.reduce((n, r) => n + r.length, 0));
+    let at = 0;
+    for (const r of results) {
+      logp.set(r, at);
+      at += r.length;
+    }
+    replayScores(windows, logp, onToken);
+  }
+
+  /**
+   * Do part 0 of a call here (`local`) and part k ≥ 1 on worker k (`work(k)`), side by side; returns
+   * the parts' results in order. Weights go to a worker with its job when it holds older ones. Every
+   * posted job is waited for, even when another part failed, so none is left in flight.
+   */
+  private runParts<T>(parts: number, work: (part: number) => LmWork, local: () => T): T[] {
+    const data: LmWorkerData = { architecture: this.architecture };
+    while (this.workers.length < parts - 1) {
+      const worker = new SyncWorker(LM_WORKER_TASK, data, {
+        label: `${this.kind} worker ${this.workers.length + 1}`,
+      });
+      this.workers.push({ worker, version: -1 });
+    }
+    const workers = this.workers.slice(0, parts - 1);
+    const posted = workers.map((w, i) => {
+      const job: LmWorkerJob = {
+        ...work(i + 1),
+        version: this.weightsVersion,
+        ...(w.version !== this.weightsVersion ? { parameters: this.params } : {}),
       };
       const seq = w.worker.post(job);
       w.version = this.weightsVersion;
       return seq;
     });
-    // Every posted job is waited for, even when another part failed, so none is left in flight.
     let failure: unknown;
-    const out: Int32Array[] = [];
+    const results: T[] = [];
     try {
-      out.push(...generateTokens(runtime, ids.slice(0, bounds[1]), options, rng, 0));
+      results.push(local());
     } catch (e) {
       failure = e;
     }
     workers.forEach((w, i) => {
       try {
-        out.push(...(w.worker.wait(posted[i]) as Int32Array[]));
+        results.push(w.worker.wait(posted[i]) as T);
       } catch (e) {
         w.version = -1; // whatever it holds now, send the weights again
         failure ??= e;
       }
     });
     if (failure !== undefined) throw failure;
-    return out;
-  }
-
-  private generationWorkersFor(count: number): { worker: SyncWorker; version: number }[] {
-    const data: LmGenerateWorkerData = { architecture: this.architecture };
-    while (this.generationWorkers.length < count) {
-      const worker = new SyncWorker(LM_GENERATE_TASK, data, {
-        label: `${this.kind} generation worker ${this.generationWorkers.length + 1}`,
-      });
-      this.generationWorkers.push({ worker, version: -1 });
-    }
-    return this.generationWorkers.slice(0, count);
+    return results;
   }
 
   /** Continue each text prompt; returns the new text of each. */
@@ -448,11 +505,11 @@ export class TransformerLm implements LanguageModel {
     return exportOnnx(model, params, { name: `${this.kind}-${graph}`, fingerprint: this.fingerprint });
   }
 
-  /** Release the inference sessions and generation workers (they are recreated on demand). */
+  /** Release the inference sessions and workers (they are recreated on demand). */
   dispose(): void {
     this.runtime?.dispose();
     this.runtime = undefined;
-    for (const w of this.generationWorkers) w.worker.dispose();
-    this.generationWorkers = [];
+    for (const w of this.workers) w.worker.dispose();
+    this.workers = [];
   }
 }

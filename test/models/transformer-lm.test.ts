@@ -220,7 +220,7 @@ describe('decoding methods', () => {
   });
 });
 
-describe('generation with data parallelism (threads 2, parallelism data)', () => {
+describe('generation and scoring with data parallelism (threads 2, parallelism data)', () => {
   const models: TransformerLm[] = [];
   afterAll(() => {
     for (const m of models) m.dispose();
@@ -264,6 +264,18 @@ describe('generation with data parallelism (threads 2, parallelism data)', () =>
     expect(after).toEqual(reference.generate(prompts, options, Rng.stream(3, 'w')));
     dp.importState(lm.exportState());
     expect(dp.generate(prompts, options, Rng.stream(3, 'w'))).toEqual(before);
+  });
+
+  it('evaluate and logProbs equal one thread exactly (windows split over the threads)', () => {
+    const dp = parallel(lm);
+    const docs = texts.slice(140, 150);
+    for (const options of [{}, { stride: 1, batchSize: 7 }, { stride: 5 }]) {
+      expect(dp.evaluate(docs, options)).toEqual(lm.evaluate(docs, options));
+      const long = docs.join(' ');
+      expect(dp.logProbs(lm.encode(long), options)).toEqual(lm.logProbs(lm.encode(long), options));
+    }
+    expect(dp.logProbs(lm.encode('We'))).toEqual(lm.logProbs(lm.encode('We')));
+    expect(() => dp.evaluate(docs, { stride: 0 })).toThrow(BiasloopError);
   });
 
   it('bad input is the same error as on one thread, from either part, and the model keeps working', () => {

@@ -18,27 +18,27 @@ export interface EvaluateOptions {
   readonly batchSize?: number;
 }
 
-/** Call `onToken(doc, position, log p)` for every scored token (natural log). */
-export function scoreDocuments(
-  runtime: LmRuntime,
+/**
+ * The scoring windows of `docs` in scoring order (grouped by length, so a batch needs no padding)
+ * and the batch size. Validates `options`.
+ */
+export function scoringWindows(
+  context: number,
   docs: readonly Int32Array[],
   options: EvaluateOptions,
-  onToken: (doc: number, position: number, logp: number) => void,
-): void {
-  const { context, vocabSize: V } = runtime.arch;
+): { windows: ScoreWindow[]; batchSize: number } {
   const stride = options.stride ?? Math.ceil(context / 2);
-  const batch = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? 64;
   if (!(Number.isInteger(stride) && stride >= 1 && stride <= context)) {
     throw new BiasloopError('usage', `stride ${stride} must be an integer in 1..${context}`, {
       field: 'stride',
     });
   }
-  if (!(Number.isInteger(batch) && batch >= 1)) {
-    throw new BiasloopError('usage', `batchSize ${batch} must be a positive integer`, {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new BiasloopError('usage', `batchSize ${batchSize} must be a positive integer`, {
       field: 'batchSize',
     });
   }
-  // Windows grouped by length, so each forward pass needs no padding.
   const byLength = new Map<number, ScoreWindow[]>();
   docs.forEach((d, i) => {
     for (const w of scoreWindows(i, d.length, context, stride)) {
@@ -47,22 +47,74 @@ export function scoreDocuments(
       byLength.set(w.end - w.start, list);
     }
   });
-  for (const [length, windows] of byLength) {
-    for (let b = 0; b < windows.length; b += batch) {
-      const chunk = windows.slice(b, b + batch);
-      const { logits } = runtime.prefill(
-        chunk.map((w) => docs[w.doc].subarray(w.start, w.end)),
-        false,
-      );
-      chunk.forEach((w, r) => {
-        const doc = docs[w.doc];
-        for (let t = w.from; t <= w.end; t++) {
-          const offset = (r * length + (t - 1 - w.start)) * V;
-          onToken(w.doc, t, logProbAt(logits, offset, V, doc[t]));
-        }
-      });
+  return { windows: [...byLength.values()].flat(), batchSize };
+}
+
+/** Consecutive windows of one length, at most `batchSize` per batch, in order. */
+export function batchWindows(windows: readonly ScoreWindow[], batchSize: number): ScoreWindow[][] {
+  const batches: ScoreWindow[][] = [];
+  let current: ScoreWindow[] = [];
+  for (const w of windows) {
+    const length = w.end - w.start;
+    if (
+      current.length === batchSize ||
+      (current.length > 0 && current[0].end - current[0].start !== length)
+    ) {
+      batches.push(current);
+      current = [];
     }
+    current.push(w);
   }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** log p of every target of `batches`, in order: batch by batch, window by window, t = from..end. */
+export function scoreBatches(
+  runtime: LmRuntime,
+  docs: readonly Int32Array[],
+  batches: readonly (readonly ScoreWindow[])[],
+): Float64Array {
+  const V = runtime.arch.vocabSize;
+  let n = 0;
+  for (const chunk of batches) for (const w of chunk) n += w.end - w.from + 1;
+  const out = new Float64Array(n);
+  let k = 0;
+  for (const chunk of batches) {
+    const length = chunk[0].end - chunk[0].start;
+    const { logits } = runtime.prefill(
+      chunk.map((w) => docs[w.doc].subarray(w.start, w.end)),
+      false,
+    );
+    chunk.forEach((w, r) => {
+      const doc = docs[w.doc];
+      for (let t = w.from; t <= w.end; t++) {
+        out[k++] = logProbAt(logits, (r * length + (t - 1 - w.start)) * V, V, doc[t]);
+      }
+    });
+  }
+  return out;
+}
+
+/** Call `onToken(doc, position, logp[k])` for the k-th target of `windows` (t = from..end each). */
+export function replayScores(
+  windows: readonly ScoreWindow[],
+  logp: Float64Array,
+  onToken: (doc: number, position: number, logp: number) => void,
+): void {
+  let k = 0;
+  for (const w of windows) for (let t = w.from; t <= w.end; t++) onToken(w.doc, t, logp[k++]);
+}
+
+/** Call `onToken(doc, position, log p)` for every scored token (natural log). */
+export function scoreDocuments(
+  runtime: LmRuntime,
+  docs: readonly Int32Array[],
+  options: EvaluateOptions,
+  onToken: (doc: number, position: number, logp: number) => void,
+): void {
+  const { windows, batchSize } = scoringWindows(runtime.arch.context, docs, options);
+  replayScores(windows, scoreBatches(runtime, docs, batchWindows(windows, batchSize)), onToken);
 }
 
 /** log softmax(logits[offset .. offset+V))[target], in float64. */
