@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 import { createDataset, simpleSchema, type Dataset } from '../src/core/dataset.ts';
+import type { Rng } from '../src/core/rng.ts';
 
 /** ../shared beside the repository (or $BIASLOOP_SHARED), if present. */
 export const SHARED_DIR = resolve(
@@ -47,5 +48,25 @@ export function smallDataset(x: number[][], y: number[], group: number[]): Datas
     x: Float64Array.from(x.flat()),
     y: Int32Array.from(y),
     group: Int32Array.from(group),
+  });
+}
+
+/**
+ * n rows of 3 standard-normal features a, b, c with class 1 where a + 0.5·b > 0, one group 'all':
+ * a separable tabular problem for model tests.
+ */
+export function linearDataset(rng: Rng, n: number): Dataset {
+  const x = Float64Array.from({ length: n * 3 }, () => rng.normal());
+  const y = Int32Array.from({ length: n }, (_, i) => (x[3 * i] + 0.5 * x[3 * i + 1] > 0 ? 1 : 0));
+  return createDataset({
+    schema: simpleSchema({
+      featureNames: ['a', 'b', 'c'],
+      classNames: ['0', '1'],
+      attribute: 'g',
+      levels: ['all'],
+    }),
+    x,
+    y,
+    group: new Int32Array(n),
   });
 }

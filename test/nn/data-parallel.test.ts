@@ -10,7 +10,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { createDataset, simpleSchema } from '../../src/core/dataset.ts';
+import { linearDataset } from '../helpers.ts';
 import type { CompiledModel, Feeds, Optimizer, ParameterValues } from '../../src/nn/index.ts';
 import {
   Graph,
@@ -245,21 +245,9 @@ describe('data-parallel training step', () => {
 
 describe('data-parallel models', () => {
   it('an MLP classifier trained with threads 2, parallelism data matches one thread', () => {
-    const rng = Rng.stream(11, 'mlp');
     const n = 300;
-    const x = Float64Array.from({ length: n * 3 }, () => rng.normal());
-    const y = Int32Array.from({ length: n }, (_, i) => (x[i * 3] + 0.5 * x[i * 3 + 1] > 0 ? 1 : 0));
-    const data = createDataset({
-      schema: simpleSchema({
-        featureNames: ['a', 'b', 'c'],
-        classNames: ['0', '1'],
-        attribute: 'g',
-        levels: ['all'],
-      }),
-      x,
-      y,
-      group: new Int32Array(n),
-    });
+    const data = linearDataset(Rng.stream(11, 'mlp'), n);
+    const x = data.x;
     const fit = (threads: number, parallelism: 'intra-op' | 'data'): Float64Array => {
       const m = new MlpClassifier({
         hidden: [8],

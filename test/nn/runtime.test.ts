@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.ts';
-import { createDataset, simpleSchema } from '../../src/core/dataset.ts';
+import { linearDataset } from '../helpers.ts';
 import {
   Graph,
   compileInference,
@@ -75,21 +75,8 @@ describe('learning-rate schedules', () => {
 });
 
 describe('fit-context knobs', () => {
-  const rng = Rng.stream(1, 'knobs');
   const n = 400;
-  const x = Float64Array.from({ length: n * 3 }, () => rng.normal());
-  const y = Int32Array.from({ length: n }, (_, i) => (x[3 * i] + 0.5 * x[3 * i + 1] > 0 ? 1 : 0));
-  const data = createDataset({
-    schema: simpleSchema({
-      featureNames: ['a', 'b', 'c'],
-      classNames: ['0', '1'],
-      attribute: 'g',
-      levels: ['all'],
-    }),
-    x,
-    y,
-    group: new Int32Array(n),
-  });
+  const data = linearDataset(Rng.stream(1, 'knobs'), n);
   const norm = (m: MlpClassifier): number => {
     let s = 0;
     for (const [name, v] of m.parameters()) if (name.endsWith('weight')) for (const u of v) s += u * u;
