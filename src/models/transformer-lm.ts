@@ -85,6 +85,9 @@ export interface TransformerLmOptions {
   readonly training?: Partial<TrainingConfig>;
 }
 
+/** The shortest wait for a worker's part (see runParts). */
+const WORKER_TIMEOUT_MS = 10 * 60 * 1000;
+
 export const LM_TRAINING_DEFAULTS: TrainingConfig = {
   ...DEFAULT_TRAINING,
   epochs: 1,
@@ -401,14 +404,18 @@ export class TransformerLm implements LanguageModel {
     });
     let failure: unknown;
     const results: T[] = [];
+    const started = performance.now();
     try {
       results.push(local());
     } catch (e) {
       failure = e;
     }
+    // A worker's part is about as large as part 0, so a healthy worker finishes within a small
+    // multiple of part 0's time; the bound grows with the call (a bulk generation can take hours).
+    const timeoutMs = Math.max(WORKER_TIMEOUT_MS, 50 * (performance.now() - started));
     workers.forEach((w, i) => {
       try {
-        results.push(w.worker.wait(posted[i]) as T);
+        results.push(w.worker.wait(posted[i], timeoutMs) as T);
       } catch (e) {
         w.version = -1; // whatever it holds now, send the weights again
         failure ??= e;

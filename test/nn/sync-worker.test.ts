@@ -47,6 +47,14 @@ describe('SyncWorker', () => {
     expect(w.wait(w.post({ x: 1 }))).toBe(3);
   });
 
+  it('a job that outlasts the timeout is an error naming it; waiting again still gets its result', () => {
+    const w = open(TASK);
+    const seq = w.post({ x: 5, sleepMs: 400 });
+    expect(() => w.wait(seq, 50)).toThrow(`echo worker: job ${seq} did not finish within 50 ms`);
+    expect(w.wait(seq)).toBe(15);
+    expect(w.wait(w.post({ x: 2 }))).toBe(6);
+  });
+
   it('reports a task module that cannot load instead of waiting for it', () => {
     const w = open('../test/nn/fixtures/no-such-task');
     expect(() => w.wait(w.post({ x: 1 }))).toThrow(/echo worker failed: the worker could not start/);

@@ -11,7 +11,6 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 const DONE = 0;
-const STATUS = 1;
 const POSTED = 2;
 const STOP = 3;
 
@@ -50,15 +49,12 @@ while (Atomics.load(control, STOP) === 0) {
   const received = receiveMessageOnPort(port);
   if (received === undefined) continue;
   const { seq, job } = received.message;
-  let status = 0;
   try {
     const answer = handle(job);
     if (answer !== undefined) port.postMessage({ seq, result: answer.result }, answer.transfer ?? []);
   } catch (error) {
-    status = 1;
     port.postMessage({ seq, error: serializeError(error) });
   }
-  Atomics.store(control, STATUS, status);
   Atomics.store(control, DONE, seq);
   Atomics.notify(control, DONE);
   last = seq;

@@ -19,9 +19,8 @@ import { deserializeError } from '../../core/error-wire.ts';
 
 const WORKER_FILE = fileURLToPath(new URL('./sync-worker-entry.js', import.meta.url));
 
-/** Control words: [0] last finished job, [1] its status (0 ok, 1 failed), [2] last posted, [3] stop. */
+/** Control words: [0] last finished job, [2] last posted, [3] stop ([1] is unused). */
 const DONE = 0;
-const STATUS = 1;
 const POSTED = 2;
 const STOP = 3;
 
@@ -69,24 +68,28 @@ export class SyncWorker {
     return seq;
   }
 
-  /** Block until job `seq` is done; returns its result (undefined when the handler gave none). */
-  wait(seq: number): unknown {
-    const deadline = Date.now() + this.timeoutMs;
+  /**
+   * Block until job `seq` is done; returns its result (undefined when the handler gave none).
+   * `timeoutMs` (default: the worker's) bounds the wait: a worker that died cannot say so, so a job
+   * that takes longer is reported as not finished.
+   */
+  wait(seq: number, timeoutMs = this.timeoutMs): unknown {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const done = Atomics.load(this.control, DONE);
-      if (done === seq) break;
+      if (done >= seq) break;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.label}: job ${seq} did not finish within ${this.timeoutMs} ms`);
+      if (left <= 0) throw new Error(`${this.label}: job ${seq} did not finish within ${timeoutMs} ms`);
       Atomics.wait(this.control, DONE, done, Math.min(left, 1000));
     }
-    const failed = Atomics.load(this.control, STATUS) !== 0;
+    // The worker posts a job's answer (a result, or an error) before it marks the job done.
     let answer: { seq: number; result?: unknown; error?: WireError } | undefined;
     for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
       const message = m.message as { seq: number; result?: unknown; error?: WireError };
       if (message.seq === seq) answer = message;
     }
-    if (failed) {
-      const error = deserializeError(answer?.error ?? { biasloop: false, message: 'unknown error' });
+    if (answer?.error !== undefined) {
+      const error = deserializeError(answer.error);
       if (error instanceof BiasloopError) throw error;
       throw new Error(`${this.label} failed: ${error.message}`);
     }
