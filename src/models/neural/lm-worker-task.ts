@@ -16,6 +16,7 @@ import { LmRuntime, compileDecoderModels } from './lm-runtime.ts';
 import { batchWindows, scoreBatches } from './lm-scoring.ts';
 import type { TransformerArchitecture } from './transformer-network.ts';
 
+/** This module, as a SyncWorker task name. */
 export const LM_WORKER_TASK = 'models/neural/lm-worker-task';
 
 export interface LmWorkerData {

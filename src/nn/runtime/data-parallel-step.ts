@@ -23,7 +23,7 @@ import type { OrtTensor } from './ort-session.ts';
 import { OrtSession } from './ort-session.ts';
 import type { FloatArray } from './parameters.ts';
 import type { ShardFeed, ShardJob, ShardWorkerData, SharedSlice } from './shard-worker-task.ts';
-import { floatView } from './shard-worker-task.ts';
+import { SHARD_WORKER_TASK, floatView } from './shard-worker-task.ts';
 import { SyncWorker } from './sync-worker.ts';
 
 interface RemoteShard {
@@ -123,7 +123,7 @@ export class DataParallelStep {
         scalarBuffer,
       };
       this.remotes.push({
-        worker: new SyncWorker('nn/runtime/shard-worker-task', workerData, {
+        worker: new SyncWorker(SHARD_WORKER_TASK, workerData, {
           label: `data-parallel shard ${k}`,
         }),
         scalars: new Float64Array(scalarBuffer),

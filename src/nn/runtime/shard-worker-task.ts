@@ -6,6 +6,9 @@
 import type { FloatType } from '../graph.ts';
 import { OrtSession, OrtTensor } from './ort-session.ts';
 
+/** This module, as a SyncWorker task name. */
+export const SHARD_WORKER_TASK = 'nn/runtime/shard-worker-task';
+
 export interface SharedSlice {
   readonly name: string;
   readonly shape: readonly number[];
