@@ -26,6 +26,7 @@ import { Graph } from './graph.ts';
 import { encodeGraph, neededNodes } from './onnx/encode.ts';
 import { bin } from './ops/emit.ts';
 import { emitUpdate } from './optimizers.ts';
+import { elementCount } from './shape.ts';
 
 export interface DataParallelPlan {
   readonly shards: number;
@@ -130,7 +131,7 @@ export function compileDataParallel(model: CompiledModel, shards: number): DataP
     const slices = members.map((p) => {
       const shape = p.tensor.shape as number[];
       const slice = { name: p.tensor.name, shape, offset };
-      offset += shape.reduce((a, d) => a * d, 1);
+      offset += elementCount(shape);
       return slice;
     });
     groups.push({ name: `parameters@${groups.length}`, decayed, members: slices, size: offset });
@@ -145,7 +146,7 @@ export function compileDataParallel(model: CompiledModel, shards: number): DataP
     const flat = group.members.map((m) => {
       const grad = parts.gradients.get(m.name);
       if (grad === undefined) throw new Error(`internal: no gradient for '${m.name}'`);
-      const size = m.shape.reduce((a, d) => a * d, 1);
+      const size = elementCount(m.shape);
       return g.raw1('Reshape', [grad, g.int64s([size])], { shape: [size], dtype: grad.dtype });
     });
     const grad =

@@ -18,6 +18,11 @@ export function isStatic(shape: Shape): shape is readonly number[] {
   return shape.every((d) => typeof d === 'number');
 }
 
+/** Number of elements of a static shape. */
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((p, d) => p * d, 1);
+}
+
 /** Number of elements; `undefined` when a dimension is symbolic. */
 export function staticSize(shape: Shape): number | undefined {
   let n = 1;

@@ -5,7 +5,7 @@
  */
 import type { OpDefinition, Tensor } from '../graph.ts';
 import { apply1 } from '../graph.ts';
-import { normaliseAxis } from '../shape.ts';
+import { elementCount, normaliseAxis } from '../shape.ts';
 import { bin, cast, expandLike, reducedShape, reshapeTo } from './emit.ts';
 
 interface ReduceAttrs {
@@ -34,7 +34,7 @@ function reduceOp(mean: boolean): OpDefinition<ReduceAttrs> {
         let count: number | Tensor = 1;
         const dims = axes.map((a) => x.shape[a]);
         if (dims.every((d) => typeof d === 'number')) {
-          count = (dims as number[]).reduce((p, d) => p * d, 1);
+          count = elementCount(dims as number[]);
         } else {
           const sizeX = cast(g.raw1('Size', [x], { shape: [], dtype: 'int64' }), x.dtype);
           const sizeY = cast(g.raw1('Size', [y], { shape: [], dtype: 'int64' }), x.dtype);

@@ -17,6 +17,7 @@ import type { CompiledInput } from '../compile.ts';
 import type { DataParallelPlan, ParameterGroup } from '../data-parallel.ts';
 import { gradientOutputName, shardBounds, shardGradientName, shardWeightName } from '../data-parallel.ts';
 import type { FloatType } from '../graph.ts';
+import { elementCount } from '../shape.ts';
 import type { Feeds } from './feeds.ts';
 import { randomTensor, scalarTensor, toOrtTensor } from './feeds.ts';
 import type { OrtTensor } from './ort-session.ts';
@@ -46,10 +47,6 @@ function sliceRows(t: OrtTensor, rows: number, from: number, to: number): ShardF
   const data = t.data as ShardFeed['data'];
   const perRow = data.length / rows;
   return data.slice(from * perRow, to * perRow);
-}
-
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
 }
 
 function newFloats(type: FloatType, size: number): FloatArray {
@@ -170,7 +167,7 @@ export class DataParallelStep {
     const out = new Map<string, FloatArray>();
     this.plan.groups.forEach((gr, i) => {
       const flat = this.groupParams[i].data as FloatArray;
-      for (const m of gr.members) out.set(m.name, flat.slice(m.offset, m.offset + sizeOf(m.shape)));
+      for (const m of gr.members) out.set(m.name, flat.slice(m.offset, m.offset + elementCount(m.shape)));
     });
     return out;
   }
@@ -182,7 +179,7 @@ export class DataParallelStep {
       for (const suffix of this.stateSuffixes) {
         const flat = (this.groupStates.get(gr.name + suffix) as OrtTensor).data as FloatArray;
         for (const m of gr.members) {
-          out.set(m.name + suffix, flat.slice(m.offset, m.offset + sizeOf(m.shape)));
+          out.set(m.name + suffix, flat.slice(m.offset, m.offset + elementCount(m.shape)));
         }
       }
     }
@@ -195,7 +192,7 @@ export class DataParallelStep {
       const flat = this.groupParams[i].data as FloatArray;
       for (const m of gr.members) {
         this.paramViews[m.name] = toOrtTensor(
-          { data: flat.subarray(m.offset, m.offset + sizeOf(m.shape)), dims: m.shape },
+          { data: flat.subarray(m.offset, m.offset + elementCount(m.shape)), dims: m.shape },
           this.floatType,
         );
       }

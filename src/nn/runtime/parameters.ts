@@ -6,7 +6,7 @@ import { BiasloopError } from '../../core/errors.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { CompiledModel } from '../compile.ts';
 import { fillInitial } from '../init.ts';
-import { formatShape } from '../shape.ts';
+import { elementCount, formatShape } from '../shape.ts';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -30,7 +30,7 @@ export function initParameters(model: CompiledModel, rng: Rng): ParameterValues 
   const Arr = model.floatType === 'float64' ? Float64Array : Float32Array;
   for (const input of model.inputs) {
     if (input.role !== 'param' || input.init === undefined) continue;
-    const size = (input.shape as number[]).reduce((p, d) => p * d, 1);
+    const size = elementCount(input.shape as number[]);
     const out = new Arr(size);
     fillInitial(out, input.init, rng.fork('param', input.name));
     values.set(input.name, out);
@@ -45,7 +45,7 @@ export function checkParameters(
 ): void {
   for (const s of specs) {
     const v = values.get(s.name);
-    const size = s.shape.reduce((p, d) => p * d, 1);
+    const size = elementCount(s.shape);
     if (v === undefined) {
       throw new BiasloopError('checkpoint', `weights lack parameter '${s.name}' ${formatShape(s.shape)}`);
     }

@@ -4,6 +4,7 @@
  * shared memory, runs its rows and writes the gradients and scalar outputs back to shared memory.
  */
 import type { FloatType } from '../graph.ts';
+import { elementCount } from '../shape.ts';
 import { OrtSession, OrtTensor } from './ort-session.ts';
 
 /** This module, as a SyncWorker task name. */
@@ -53,10 +54,6 @@ export function floatView(
     : new Float32Array(buffer, offset * 4, size);
 }
 
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
-}
-
 /**
  * The worker's job handler (run by sync-worker.ts): it runs one shard, leaving its results in shared
  * memory, and throws on failure.
@@ -71,12 +68,12 @@ export function createHandler(data: ShardWorkerData): (job: ShardJob) => undefin
   const own = data.floatType === 'float64' ? new Float64Array(total) : new Float32Array(total);
   const parameters: Record<string, OrtTensor> = {};
   for (const p of data.parameters) {
-    const view = own.subarray(p.offset, p.offset + sizeOf(p.shape));
+    const view = own.subarray(p.offset, p.offset + elementCount(p.shape));
     parameters[p.name] = new OrtTensor(data.floatType, view, [...p.shape]);
   }
   const gradients = data.gradients.map((g) => ({
     name: g.name,
-    shared: floatView(data.floatType, data.gradientBuffer, g.offset, sizeOf(g.shape)),
+    shared: floatView(data.floatType, data.gradientBuffer, g.offset, elementCount(g.shape)),
   }));
   const fetch = [...data.scalars, ...data.gradients.map((g) => g.name)];
 

@@ -10,6 +10,7 @@ import type { Rng } from '../../core/rng.ts';
 import type { CompiledInput, CompiledModel } from '../compile.ts';
 import { compileDataParallel } from '../data-parallel.ts';
 import { stepScalars } from '../optimizers.ts';
+import { elementCount } from '../shape.ts';
 import { DataParallelStep } from './data-parallel-step.ts';
 import type { Feeds } from './feeds.ts';
 import { bindDimensions, randomTensor, scalarTensor, toOrtTensor } from './feeds.ts';
@@ -116,7 +117,7 @@ export class TrainingSession {
     const states = new Map<string, FloatArray>();
     for (const input of this.model.inputs) {
       if (input.role !== 'state') continue;
-      const size = (input.shape as number[]).reduce((p, d) => p * d, 1);
+      const size = elementCount(input.shape as number[]);
       const given = optimizer?.states.get(input.name);
       if (given !== undefined && given.length !== size) {
         throw new BiasloopError(
