@@ -1,12 +1,18 @@
 /**
  * Sweep benchmark (issue #5): a sweep of 8 equal runs executed serially, on a pool of 2 worker
  * threads, and by 2 `biasloop worker` processes through a loopback redis-server; prints the
- * speed-ups over the serial sweep and the queue's overhead per job (200 near-empty runs through one
- * worker process: its time between jobs, i.e. its span minus its execution time, per job). Each mode first runs a small warm-up sweep, so
- * thread and process start-up (reported separately) is not counted as throughput.
+ * speed-ups over the serial sweep, the CPU work and cores each mode kept busy, and the queue's
+ * overhead per job (200 near-empty runs through one worker process: its time between jobs, i.e. its
+ * span minus its execution time, per job).
+ *
+ * Each mode is coordinated by its own long-lived process (as `biasloop sweep` is, and as the worker
+ * processes of the distributed mode are), which first runs a warm-up sweep at the timed size, so
+ * thread and process start-up and the JIT's warm-up are not counted as throughput, and no mode runs in
+ * a process that hosted another. (Timing all modes in the bench's own process made the serial sweep do
+ * 7–12% more CPU work than the same runs in a pool, which inflated both speed-ups.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +27,7 @@ import { machine, type BenchResult } from './common.ts';
 export const SWEEP_BENCH = { runs: 8, n: 20_000, dim: 12, generations: 15, overheadJobs: 200 };
 
 const BIN = fileURLToPath(new URL('../bin/biasloop.js', import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
 const REDIS = '/usr/bin/redis-server';
 
 /** Every directory the bench writes (~400 MB of checkpoints per sweep); removed when it ends. */
@@ -41,12 +48,47 @@ function sweepSpec(name: string, runs: number, n: number, generations: number): 
   };
 }
 
-async function timeSweep(scheduler: Scheduler, spec: Record<string, unknown>): Promise<number> {
+/** One timed sweep: its wall time and the CPU time every thread of the processes involved spent. */
+interface SweepTiming {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/** Linux clock ticks per second, the unit of /proc/<pid>/stat's CPU times (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system, all threads) of another process so far, from /proc (0 when unreadable). */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Time a sweep; `helpers` are the other processes whose CPU counts (worker processes, redis-server). */
+async function timeSweep(
+  scheduler: Scheduler,
+  spec: Record<string, unknown>,
+  helpers: readonly (number | undefined)[] = [],
+): Promise<SweepTiming> {
+  const others = (): number => helpers.reduce((sum: number, pid) => sum + processCpuSeconds(pid), 0);
+  const cpu0 = process.cpuUsage();
+  const others0 = others();
   const t0 = performance.now();
   const r = await runExperiment(spec, { outDir: tmp(), scheduler });
   if (r.status !== 'complete') throw new Error('bench sweep did not complete');
-  return (performance.now() - t0) / 1000;
+  const wall = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(cpu0);
+  return { wall, cpu: (own.user + own.system) / 1e6 + others() - others0 };
 }
+
+/** The fastest of a mode's repetitions. */
+const fastest = <T extends SweepTiming>(xs: readonly T[]): T =>
+  xs.reduce((a, b) => (b.wall < a.wall ? b : a));
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -119,29 +161,129 @@ function startWorker(url: string): BenchWorker {
 /** Repetitions per mode, interleaved; the minimum counts (the machine may be shared and noisy). */
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 
+type SweepMode = 'serial' | 'pool' | 'queue';
+
+/**
+ * The timed sweep, and the warm-up every coordinator runs first: two runs of the timed size on other
+ * seeds, so every thread has run one whole run (JIT-compiled at this size) before the clock starts.
+ */
+function benchSpecs(name: string): { timed: Record<string, unknown>; warm: Record<string, unknown> } {
+  const { runs, n, generations } = SWEEP_BENCH;
+  return {
+    timed: sweepSpec(name, runs, n, generations),
+    warm: { ...sweepSpec(`${name}-warm`, 2, n, generations), seeds: [1000, 1001] },
+  };
+}
+
+/** Messages between the bench and a mode's coordinator process. */
+type ModeRequest = { readonly name: string } | { readonly close: true };
+type ModeReply =
+  { readonly type: 'ready'; readonly startup: number } | ({ readonly type: 'timing' } & SweepTiming);
+
+/**
+ * The coordinator process of one mode (this file with `--child`): it warms up once, then times the
+ * sweeps it is asked for, one at a time. `helpers` are the processes whose CPU counts with its own
+ * (the worker processes and redis-server of the distributed mode).
+ */
+async function serveMode(
+  mode: SweepMode,
+  url: string | undefined,
+  helpers: readonly number[],
+): Promise<void> {
+  const send = (m: ModeReply): void => void process.send?.(m);
+  const scheduler: Scheduler =
+    mode === 'serial'
+      ? new SerialScheduler()
+      : mode === 'pool'
+        ? new PoolScheduler({ threads: 2 })
+        : await QueueScheduler.connect(url ?? '', { queueName: 'bench' });
+  const clean = (): void => {
+    for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  };
+  await timeSweep(scheduler, benchSpecs(`bench-${mode}`).warm);
+  clean();
+  send({ type: 'ready', startup: performance.now() / 1000 });
+  process.on('message', (m: ModeRequest) => {
+    void (async () => {
+      if ('close' in m) {
+        await scheduler.close?.();
+        clean();
+        process.disconnect();
+        return;
+      }
+      const timing = await timeSweep(scheduler, benchSpecs(m.name).timed, helpers);
+      clean();
+      send({ type: 'timing', ...timing });
+    })();
+  });
+}
+
+interface ModeProcess {
+  /** Start-up and warm-up of its coordinator, in seconds. */
+  readonly startup: number;
+  time(name: string): Promise<SweepTiming>;
+  close(): Promise<void>;
+}
+
+/**
+ * Start a mode's own coordinator process and wait for its warm-up. Each mode keeps its process for
+ * the whole bench, as the worker processes of the distributed mode do, so no mode runs in a process
+ * that also hosted another (timing all three in this one process made the serial sweep do 7–12% more
+ * CPU work than the same runs in the pool, which inflated both speed-ups).
+ */
+async function startMode(
+  mode: SweepMode,
+  url?: string,
+  helpers: readonly (number | undefined)[] = [],
+): Promise<ModeProcess> {
+  const pids = helpers.filter((p): p is number => p !== undefined).join(',');
+  const child = fork(SELF, ['--child', mode, url ?? '', pids], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = (): Promise<ModeReply> =>
+    new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`${mode} coordinator exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (m: ModeReply) => {
+        child.off('exit', onExit);
+        resolve(m);
+      });
+    });
+  const ready = await next();
+  return {
+    startup: ready.type === 'ready' ? ready.startup : NaN,
+    time: async (name) => {
+      const reply = next();
+      child.send({ name } satisfies ModeRequest);
+      const m = await reply;
+      if (m.type !== 'timing') throw new Error(`${mode} coordinator: unexpected reply`);
+      return { wall: m.wall, cpu: m.cpu };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.send({ close: true } satisfies ModeRequest);
+      }),
+  };
+}
+
 export async function runSweepBench(): Promise<BenchResult> {
   const { runs, n, generations, overheadJobs } = SWEEP_BENCH;
-  const spec = sweepSpec('bench-sweep', runs, n, generations);
-  const warm = sweepSpec('bench-warm', 2, 2000, 2);
   const tiny = {
     ...sweepSpec('bench-tiny', overheadJobs, 100, 0),
     data: { source: 'synthetic', n: 100, dim: 4, testSize: 100 },
   };
   const lines = [
-    `sweep: ${runs} equal runs (synthetic n=${n}, d=${SWEEP_BENCH.dim}, ${generations} generations, replace), results store on; best of ${REPS}, modes interleaved`,
+    `sweep: ${runs} equal runs (synthetic n=${n}, d=${SWEEP_BENCH.dim}, ${generations} generations, replace), results store on; each mode coordinated by its own process, warmed up first; best of ${REPS}, modes interleaved`,
   ];
   const numbers: Record<string, number | string> = { machine: machine(), reps: REPS };
   const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
 
-  const serial = new SerialScheduler();
-  await timeSweep(serial, warm);
-  let t0 = performance.now();
-  const pool = new PoolScheduler({ threads: 2 });
-  await timeSweep(pool, warm);
-  const poolStartup = (performance.now() - t0) / 1000;
-
   let queue: QueueScheduler | undefined;
-  let queueStartup = NaN;
+  let url: string | undefined;
+  const modes: ModeProcess[] = [];
   const workers: ChildProcess[] = [];
   let first: BenchWorker | undefined;
   let redis: ChildProcess | undefined;
@@ -157,45 +299,73 @@ export async function runSweepBench(): Promise<BenchResult> {
         },
       );
       await waitForRedis(port);
-      const url = `redis://127.0.0.1:${port}`;
-      t0 = performance.now();
+      url = `redis://127.0.0.1:${port}`;
       const started = [startWorker(url), startWorker(url)];
       workers.push(...started.map((w) => w.child));
       first = started[0];
       await Promise.all(started.map((w) => w.ready));
-      queue = await QueueScheduler.connect(url, { queueName: 'bench' });
-      await timeSweep(queue, warm);
-      queueStartup = (performance.now() - t0) / 1000;
     }
-    const times: Record<'serial' | 'pool' | 'queue', number[]> = { serial: [], pool: [], queue: [] };
+    // Each mode's coordinator in its own process; the distributed mode's CPU counts the coordinator,
+    // both worker processes and Redis.
+    const serialMode = await startMode('serial');
+    modes.push(serialMode);
+    const poolMode = await startMode('pool');
+    modes.push(poolMode);
+    const queueMode = url
+      ? await startMode('queue', url, [...workers.map((w) => w.pid), redis?.pid])
+      : undefined;
+    if (queueMode) modes.push(queueMode);
+    const times: Record<SweepMode, SweepTiming[]> = { serial: [], pool: [], queue: [] };
     for (let rep = 0; rep < REPS; rep++) {
       // A new experiment name each time: a worker would otherwise find the runs' checkpoints from the
       // previous repetition in its work directory and skip the computation.
-      const named = (mode: string): Record<string, unknown> => ({ ...spec, name: `bench-${mode}-${rep}` });
-      times.serial.push(await timeSweep(serial, named('serial')));
-      times.pool.push(await timeSweep(pool, named('pool')));
-      if (queue) times.queue.push(await timeSweep(queue, named('queue')));
+      times.serial.push(await serialMode.time(`bench-serial-${rep}`));
+      times.pool.push(await poolMode.time(`bench-pool-${rep}`));
+      if (queueMode) times.queue.push(await queueMode.time(`bench-queue-${rep}`));
     }
-    const tSerial = Math.min(...times.serial);
-    const tPool = Math.min(...times.pool);
+    const walls = (xs: readonly SweepTiming[]): string => fmt(xs.map((x) => x.wall));
+    const cpuText = (t: SweepTiming): string =>
+      `${t.cpu.toFixed(1)} s CPU, ${(t.cpu / t.wall).toFixed(2)} cores busy`;
+    const serialBest = fastest(times.serial);
+    const poolBest = fastest(times.pool);
+    const tSerial = serialBest.wall;
+    const tPool = poolBest.wall;
+    const serialCores = serialBest.cpu / tSerial;
     lines.push(
-      `  serial:            ${tSerial.toFixed(2)} s (${(tSerial / runs).toFixed(2)} s per run; all: ${fmt(times.serial)})`,
+      `  serial:            ${tSerial.toFixed(2)} s, ${cpuText(serialBest)} (${(tSerial / runs).toFixed(2)} s per run; all: ${walls(times.serial)})`,
     );
     lines.push(
-      `  pool, 2 threads:   ${tPool.toFixed(2)} s → speed-up ${(tSerial / tPool).toFixed(2)}× (all: ${fmt(times.pool)}; start-up + warm-up ${poolStartup.toFixed(1)} s, not counted)`,
+      `  pool, 2 threads:   ${tPool.toFixed(2)} s, ${cpuText(poolBest)} → speed-up ${(tSerial / tPool).toFixed(2)}× (all: ${walls(times.pool)}; coordinator start-up + warm-up ${poolMode.startup.toFixed(1)} s, not counted)`,
     );
     numbers.serialSeconds = tSerial;
+    numbers.serialCpuSeconds = serialBest.cpu;
     numbers.poolSeconds = tPool;
+    numbers.poolCpuSeconds = poolBest.cpu;
     numbers.poolSpeedup = tSerial / tPool;
-    if (!queue) {
+    // speed-up = (serial CPU / mode CPU) × (mode's cores busy / serial's cores busy): what the mode
+    // saved or added in work, times how much more of the machine it kept busy. The serial sweep is not
+    // a one-core baseline (V8's collector and compiler and libuv's fsyncs run beside it on the free
+    // core), so on 2 cores no schedule doing the same work can beat it by more than 2 / its cores.
+    const decompose = (t: SweepTiming): string =>
+      `${(serialBest.cpu / t.cpu).toFixed(2)} (work) × ${(t.cpu / t.wall / serialCores).toFixed(2)} (cores)`;
+    const bound = `the serial sweep keeps ${serialCores.toFixed(2)} cores busy, so the same CPU work on 2 cores is at most ${(2 / serialCores).toFixed(2)}× faster`;
+    numbers.twoCoreBound = 2 / serialCores;
+    if (!url) {
       lines.push(`  distributed: skipped (${REDIS} is absent; apt-get install -y redis-server)`);
+      lines.push(`  speed-up = work × cores: pool ${decompose(poolBest)}; ${bound}`);
       return { name: 'sweep', lines, numbers };
     }
-    const tQueue = Math.min(...times.queue);
+    const queueBest = fastest(times.queue);
+    queue = await QueueScheduler.connect(url, { queueName: 'bench' });
+    const tQueue = queueBest.wall;
     lines.push(
-      `  2 worker processes on loopback Redis: ${tQueue.toFixed(2)} s → speed-up ${(tSerial / tQueue).toFixed(2)}× (all: ${fmt(times.queue)}; start-up + warm-up ${queueStartup.toFixed(1)} s, not counted)`,
+      `  2 worker processes on loopback Redis: ${tQueue.toFixed(2)} s, ${cpuText(queueBest)} (coordinator, workers and redis-server) → speed-up ${(tSerial / tQueue).toFixed(2)}× (all: ${walls(times.queue)}; coordinator start-up + warm-up ${(queueMode?.startup ?? NaN).toFixed(1)} s, not counted)`,
+    );
+    lines.push(
+      `  speed-up = work × cores: pool ${decompose(poolBest)}, distributed ${decompose(queueBest)}; ${bound}`,
     );
     numbers.distributedSeconds = tQueue;
+    numbers.distributedCpuSeconds = queueBest.cpu;
     numbers.distributedSpeedup = tSerial / tQueue;
 
     // Queue overhead: near-empty runs (generation 0 only, 100 rows) through one worker process. From
@@ -207,22 +377,22 @@ export async function runSweepBench(): Promise<BenchResult> {
       workers[1].kill('SIGTERM');
     });
     const overheads: number[] = [];
-    const walls: number[] = [];
+    const tinyWalls: number[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       first?.takeJobs();
-      walls.push(await timeSweep(queue, { ...tiny, name: `bench-tiny-queue-${rep}` }));
+      tinyWalls.push((await timeSweep(queue, { ...tiny, name: `bench-tiny-queue-${rep}` })).wall);
       await new Promise((r) => setTimeout(r, 300)); // the last job-done line
       const j = first?.takeJobs();
       if (j && j.jobs > 1) overheads.push(((j.spanSeconds - j.busySeconds) / (j.jobs - 1)) * 1000);
     }
     const overheadMs = Math.min(...overheads);
     lines.push(
-      `  queue overhead: ${overheadMs.toFixed(1)} ms per job (${overheadJobs} near-empty runs through 1 worker process in ${fmt(walls)} s; idle time per job between jobs: ${overheads.map((o) => o.toFixed(1)).join(', ')} ms)`,
+      `  queue overhead: ${overheadMs.toFixed(1)} ms per job (${overheadJobs} near-empty runs through 1 worker process in ${fmt(tinyWalls)} s; idle time per job between jobs: ${overheads.map((o) => o.toFixed(1)).join(', ')} ms)`,
     );
     numbers.queueOverheadMsPerJob = overheadMs;
     return { name: 'sweep', lines, numbers };
   } finally {
-    await pool.close();
+    await Promise.all(modes.map((m) => m.close()));
     await queue?.close();
     await Promise.all(
       workers.map(
@@ -243,7 +413,11 @@ export async function runSweepBench(): Promise<BenchResult> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (process.argv[2] === '--child') {
+  const [mode, url, pids] = process.argv.slice(3);
+  const helpers = (pids ?? '').split(',').filter(Boolean).map(Number);
+  await serveMode(mode as SweepMode, url || undefined, helpers);
+} else if (process.argv[1] === SELF) {
   const r = await runSweepBench();
   console.log(r.lines.join('\n'));
 }
