@@ -7,6 +7,14 @@ import { distIsFresh } from '../scripts/dist-fresh.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+// A reader that stops early (`biasloop metrics | head`) closes the pipe. Stop quietly with the status
+// a shell gives a writer killed by SIGPIPE (128 + 13), as Unix tools do, instead of dying on an
+// unhandled EPIPE with a stack trace. Checkpoints keep whatever a long command had computed.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(141);
+  throw e;
+});
+
 let entry;
 if (distIsFresh(root)) {
   entry = `${root}dist/cli/main.js`;

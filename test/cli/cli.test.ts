@@ -31,6 +31,16 @@ describe('biasloop CLI', () => {
       expect(run.stdout).toContain(f);
   });
 
+  it('stops quietly with status 141 when the reader of its output goes away (| head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'metrics'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the read end closes before the first write: every write is an EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(141);
+  });
+
   it('runs a spec end to end and prints a summary, --json and --quiet', () => {
     const out = tempDir();
     const spec = join(out, 'tiny.yaml');
