@@ -17,8 +17,8 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { QueueScheduler } from '../src/experiments/queue.ts';
 import type { PoolScheduler } from '../src/experiments/pool.ts';
+import type { QueueScheduler } from '../src/experiments/queue.ts';
 import type { Scheduler } from '../src/experiments/scheduler.ts';
 import type { SerialScheduler } from '../src/experiments/serial.ts';
 import type { runExperiment } from '../src/loop/experiment.ts';
@@ -56,7 +56,7 @@ async function loadLibrary(): Promise<Library> {
   };
 }
 
-/** Loaded once per process, by the first sweep it times. */
+/** Loaded once per process, when it first needs it. */
 let library: Promise<Library> | undefined;
 
 export const SWEEP_BENCH = { runs: 8, n: 20_000, dim: 12, generations: 15, overheadJobs: 200 };
@@ -110,11 +110,11 @@ async function timeSweep(
   spec: Record<string, unknown>,
   helpers: readonly (number | undefined)[] = [],
 ): Promise<SweepTiming> {
+  const { runExperiment } = await (library ??= loadLibrary());
   const others = (): number => helpers.reduce((sum: number, pid) => sum + processCpuSeconds(pid), 0);
   const cpu0 = process.cpuUsage();
   const others0 = others();
   const t0 = performance.now();
-  const { runExperiment } = await (library ??= loadLibrary());
   const r = await runExperiment(spec, { outDir: tmp(), scheduler });
   if (r.status !== 'complete') throw new Error('bench sweep did not complete');
   const wall = (performance.now() - t0) / 1000;
@@ -393,7 +393,7 @@ export async function runSweepBench(): Promise<BenchResult> {
       return { name: 'sweep', lines, numbers };
     }
     const queueBest = fastest(times.queue);
-    queue = await QueueScheduler.connect(url, { queueName: 'bench' });
+    queue = await (await (library ??= loadLibrary())).QueueScheduler.connect(url, { queueName: 'bench' });
     const tQueue = queueBest.wall;
     lines.push(
       `  2 worker processes on loopback Redis: ${tQueue.toFixed(2)} s, ${cpuText(queueBest)} (coordinator, workers and redis-server) → speed-up ${(tSerial / tQueue).toFixed(2)}× (all: ${walls(times.queue)}; coordinator start-up + warm-up ${(queueMode?.startup ?? NaN).toFixed(1)} s, not counted)`,
